@@ -1,0 +1,49 @@
+# Mutua: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install demo test test-sqlite test-postgres lint bench bench-quick bench-routes worker serve migrate messages
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(shell command -v $(PYTHON) || echo python3) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+	@echo "Serving Mutua at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it; a background worker runs alongside)"
+	$(PY) manage.py db_worker --interval 1 >/dev/null 2>&1 & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	MUTUA_DEBUG=$${MUTUA_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+serve: migrate
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+worker: install
+	$(PY) manage.py db_worker
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy mutua bench
+
+test: install
+	bash scripts/test.sh
+
+bench: install
+	$(PY) -m bench.run
+
+bench-quick: install
+	$(PY) -m bench.run --quick
+
+bench-routes: install
+	$(PY) -m bench.run --routes-all
