@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -114,7 +115,13 @@ else:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("MUTUA_SQLITE_TEST_PATH", "")},
+            # A file, not Django's default in-memory database: the claim-race tests open one
+            # connection per thread, and those only share a database that lives in a file. The
+            # pid keeps concurrent runs apart; pytest-django adds the xdist worker suffix.
+            "TEST": {
+                "NAME": os.environ.get("MUTUA_SQLITE_TEST_PATH")
+                or str(Path(tempfile.gettempdir()) / f"mutua-test-{os.getpid()}.sqlite3")
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
