@@ -67,6 +67,6 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return encrypt(str(value))
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
-        if value in (None, ""):
+        if not value:  # None or "": nothing was encrypted
             return value
         return decrypt(value)
