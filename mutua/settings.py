@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs page's scripts locally instead of from a CDN
     "mutua.audit",
     "mutua.members",
     "mutua.exchange",
