@@ -6,16 +6,16 @@ member sees the service's own message, the same one the API and SMS give.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from mutua.exchange.models import Category
-from mutua.members.models import Household, Member, Pod
+from mutua.members.models import Household, Member
 from mutua.members.services import Profile
 
 # Which field a service error belongs to, by its code; anything else is shown above the form.
@@ -149,19 +149,23 @@ class AskToJoinPodForm(forms.Form):
 class AcceptNewcomerForm(forms.Form):
     """Where the newcomer will live in the pod: an existing household or a new one."""
 
-    household = forms.ModelChoiceField(
-        label=_("Household"),
-        queryset=Household.objects.none(),
-        required=False,
-        empty_label=_("A new household of their own"),
+    household = forms.TypedChoiceField(
+        label=_("Household"), required=False, coerce=int, empty_value=None
     )
     new_household_name = forms.CharField(
         label=_("Name of the new household (optional)"), max_length=120, required=False
     )
 
-    def __init__(self, *args: object, pod: Pod, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        households: QuerySet[Household] = Household.objects.filter(pod=pod)
+    def __init__(self, *args: Any, households: Sequence[Household], **kwargs: Any) -> None:
+        """``households``: the pod's, read once for every newcomer's form on the page."""
+        super().__init__(*args, **kwargs)
+        self.households = {household.pk: household for household in households}
         field = self.fields["household"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = households
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("A new household of their own"))] + [
+            (household.pk, household.name) for household in households
+        ]
+
+    def chosen_household(self) -> Household | None:
+        pk = self.cleaned_data.get("household")
+        return None if pk is None else self.households[pk]

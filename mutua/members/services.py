@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -331,14 +332,16 @@ def check_sign_in_code(*, email: str, code: str) -> User:
             raise ValidationError(
                 _("Too many wrong tries. Ask for a new code."), code="too_many_attempts"
             )
-        if not secrets.compare_digest(latest.code_hash, SignInCode.hash(code)):
-            SignInCode.objects.filter(pk=latest.pk).update(attempts=latest.attempts + 1)
-            raise ValidationError(_("That code is not right."), code="code_wrong")
-        user = User.objects.filter(email=email, is_active=True).first()
-        if user is None:
-            raise ValidationError(_("That code is not right."), code="code_wrong")
-        SignInCode.objects.filter(pk=latest.pk).update(used_at=timezone.now())
-        return user
+        wrong = not secrets.compare_digest(latest.code_hash, SignInCode.hash(code))
+        if wrong:
+            # Raised after the block: an exception inside atomic() would undo this count.
+            SignInCode.objects.filter(pk=latest.pk).update(attempts=F("attempts") + 1)
+        else:
+            user = User.objects.filter(email=email, is_active=True).first()
+            if user is not None:
+                SignInCode.objects.filter(pk=latest.pk).update(used_at=timezone.now())
+                return user
+    raise ValidationError(_("That code is not right."), code="code_wrong")
 
 
 @transaction.atomic
