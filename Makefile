@@ -14,16 +14,25 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+staticfiles: $(STAMP) $(wildcard mutua/static/*/*)
+	MUTUA_TESTING=1 $(PY) manage.py collectstatic --noinput -v0
+	touch staticfiles
+
+install: $(STAMP) staticfiles
 
 migrate: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 
+# DEBUG for all three commands: the demo data is encrypted with the development key, which is
+# refused with DEBUG off. The worker's output stays visible: it prints the emails (sign-in codes).
+demo: export MUTUA_DEBUG ?= 1
+demo: export MUTUA_SITE_URL ?= http://127.0.0.1:$(PORT)
 demo: migrate
 	$(PY) manage.py load_demo
 	@echo "Serving Mutua at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it; a background worker runs alongside)"
-	$(PY) manage.py db_worker --interval 1 >/dev/null 2>&1 & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-	MUTUA_DEBUG=$${MUTUA_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py db_worker --interval 1 & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 serve: migrate
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -363,3 +363,14 @@ def revoke_api_token(*, token: ApiToken, actor: Member) -> None:
         raise ValidationError(_("That is not your token."), code="not_owner")
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     record(action="api_token.revoked", target=token, actor=actor)
+
+
+@transaction.atomic
+def set_preferred_language(*, member: Member, language: str) -> Member:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Mutua does not speak that language yet."), code="bad_language")
+    if member.preferred_language != language:
+        member.preferred_language = language
+        member.save(update_fields=["preferred_language"])
+        record(action="member.language_changed", target=member, actor=member, language=language)
+    return member

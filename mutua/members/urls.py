@@ -11,6 +11,7 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("demo-sign-in/", views.demo_sign_in, name="demo_sign_in"),
     path("profile/", views.profile, name="profile"),
+    path("language/", views.set_language, name="set_language"),
     path("profile/tokens/", views.api_tokens, name="api_tokens"),
     path("networks/", views.network_list, name="network_list"),
     path("networks/<slug:slug>/", views.network_detail, name="network_detail"),

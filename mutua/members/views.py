@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from mutua.members import services
 from mutua.members.access import access_pod, member_for_user, network_ids
@@ -479,3 +480,15 @@ def pod_decide(
         )
         return redirect(pod)
     return _render_pod(request, member, pod, bound_accept_form=(membership.pk, form), status=400)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the page language; for a signed-in member it becomes their preferred language too,
+    so emails follow (and the session's language no longer overrides the choice)."""
+    language = request.POST.get("language", "")
+    member = member_for_user(request.user)
+    if member is not None and language in dict(settings.LANGUAGES):
+        services.set_preferred_language(member=member, language=language)
+        request.session[SESSION_LANGUAGE] = language
+    return django_set_language(request)
