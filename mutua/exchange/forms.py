@@ -7,6 +7,7 @@ and is attached to the matching field by ``add_service_error``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -56,6 +57,18 @@ def member_pods(member: Member) -> QuerySet[Pod]:
     return Pod.objects.filter(pk__in=active_pod_ids(member)).select_related("network")
 
 
+class _SectionedForm(forms.Form):
+    """A form shown in two parts: what neighbours see, and the private box."""
+
+    private_fields: tuple[str, ...] = ()
+
+    def public_part(self) -> list[forms.BoundField]:
+        return [field for field in self if field.name not in self.private_fields]
+
+    def private_part(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.private_fields]
+
+
 class LocalDateTimeField(forms.DateTimeField):
     """A ``datetime-local`` input, read in the current time zone (Django makes it aware)."""
 
@@ -71,12 +84,15 @@ class PodChoiceField(forms.ModelChoiceField[Pod]):
         return f"{obj.name} ({obj.network.name})"
 
 
-class _PodForm(forms.Form):
+class _PodForm(_SectionedForm):
     """Offers the member's own pods; any pod id still parses so the service can give its reason."""
 
     pod = PodChoiceField(label=_("Pod"), queryset=Pod.objects.select_related("network"))
     scope = forms.ChoiceField(
-        label=_("Who can see it"), choices=Scope.choices, initial=Scope.POD, widget=forms.RadioSelect
+        label=_("Who can see it"),
+        choices=Scope.choices,
+        initial=Scope.POD,
+        widget=forms.RadioSelect,
     )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
 
@@ -127,7 +143,7 @@ class RequestForm(_PodForm):
         help_text=_("International format, e.g. +15551234567. Empty: the phone in your profile."),
     )
 
-    public_fields = (
+    field_order = [
         "pod",
         "scope",
         "category",
@@ -136,8 +152,16 @@ class RequestForm(_PodForm):
         "needed_from",
         "needed_by",
         "area",
-    )
+    ]
     private_fields = ("address", "details", "access_notes", "contact_phone")
+
+    def _moment(self, name: str) -> datetime | None:
+        """The input has minute precision: a value left as it was keeps its stored seconds."""
+        value: datetime | None = self.cleaned_data[name]
+        before = self.initial.get(name)
+        if isinstance(before, datetime) and value == before.replace(second=0, microsecond=0):
+            return before
+        return value
 
     def draft(self) -> RequestDraft:
         data = self.cleaned_data
@@ -147,8 +171,8 @@ class RequestForm(_PodForm):
             category=data["category"],
             summary=data["summary"],
             urgency=data["urgency"],
-            needed_from=data["needed_from"],
-            needed_by=data["needed_by"],
+            needed_from=self._moment("needed_from"),
+            needed_by=self._moment("needed_by"),
             area=data["area"],
             address=data["address"],
             details=data["details"],
@@ -157,7 +181,7 @@ class RequestForm(_PodForm):
         )
 
 
-class AnswerOfferForm(forms.Form):
+class AnswerOfferForm(_SectionedForm):
     """Take up an offer: a few words, when, and what the helper needs to know privately."""
 
     pod = PodChoiceField(label=_("Your pod"), queryset=Pod.objects.select_related("network"))

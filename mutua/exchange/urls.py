@@ -9,9 +9,10 @@ urlpatterns = [
     path("requests/new/", views.request_create, name="request_create"),
     path("requests/<int:request_id>/", views.request_detail, name="request_detail"),
     path("requests/<int:request_id>/edit/", views.request_edit, name="request_edit"),
+    # Before request_action, whose <str:action> would otherwise swallow "messages".
+    path("requests/<int:request_id>/messages/", views.message_post, name="message_post"),
     # One URL per state change, POST only; each calls exactly one service.
     path("requests/<int:request_id>/<str:action>/", views.request_action, name="request_action"),
-    path("requests/<int:request_id>/messages/", views.message_post, name="message_post"),
     path("offers/", views.offer_list, name="offer_list"),
     path("offers/new/", views.offer_create, name="offer_create"),
     path("offers/<int:offer_id>/", views.offer_detail, name="offer_detail"),

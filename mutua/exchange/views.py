@@ -1,0 +1,405 @@
+"""Web pages for requests and offers. Each view parses, checks access, calls one service, renders.
+
+Rules live in services.py and who-sees-what in access.py; nothing here decides either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mutua.exchange import access, services
+from mutua.exchange.forms import (
+    OFFER_FIELD_FOR_CODE,
+    AnswerOfferForm,
+    MessageForm,
+    OfferFilterForm,
+    OfferForm,
+    RequestFilterForm,
+    RequestForm,
+    add_service_error,
+)
+from mutua.exchange.models import Offer, Request, RequestQuerySet, Scope
+from mutua.members.access import member_for_user
+from mutua.members.models import Member
+
+PAGE_SIZE = 25
+
+P = ParamSpec("P")
+MemberView = Callable[Concatenate[HttpRequest, Member, P], HttpResponse]
+
+
+def member_required(view: MemberView[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """Signed in and a member: the view gets the member as its second argument."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        member = member_for_user(request.user)
+        if member is None:
+            # A bare sign-in identity (an operator, a half-finished sign-up) has no pod or network.
+            raise PermissionDenied
+        return view(request, member, *args, **kwargs)
+
+    return wrapper
+
+
+def _open_first(queryset: RequestQuerySet) -> RequestQuerySet:
+    """Open requests first (they still need someone), then the newest."""
+    return queryset.annotate(
+        is_closed=Case(
+            When(status=Request.Status.OPEN, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("is_closed", "-created_at", "-id")
+
+
+@member_required
+def request_list(request: HttpRequest, member: Member) -> HttpResponse:
+    filters = RequestFilterForm(request.GET or None, member=member)
+    filters.is_valid()  # an unknown choice is dropped; the other filters still apply
+    wanted: dict[str, Any] = getattr(filters, "cleaned_data", {})
+    requests = Request.objects.visible_to(member).select_related("pod")
+    show = wanted.get("show") or RequestFilterForm.SHOW_ACTIVE
+    if show == RequestFilterForm.SHOW_ACTIVE:
+        requests = requests.active()
+    elif show == RequestFilterForm.SHOW_OPEN:
+        requests = requests.open()
+    if wanted.get("category"):
+        requests = requests.filter(category=wanted["category"])
+    where = wanted.get("where") or ""
+    if where == "network":
+        requests = requests.filter(scope=Scope.NETWORK)
+    elif where.startswith("pod-"):
+        requests = requests.filter(pod_id=int(where.removeprefix("pod-")))
+    page = Paginator(_open_first(requests), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "exchange/request_list.html",
+        {"page": page, "filters": filters, "query": query.urlencode()},
+    )
+
+
+@member_required
+def request_create(request: HttpRequest, member: Member) -> HttpResponse:
+    form = RequestForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            aid_request = services.create_request(author=member, draft=form.draft())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Your request is posted. Your neighbours can see it now."))
+            return redirect(aid_request)
+    return render(
+        request,
+        "exchange/request_form.html",
+        {"form": form, "aid_request": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@member_required
+def request_edit(request: HttpRequest, member: Member, request_id: int) -> HttpResponse:
+    aid_request = access.access_own_request(member, request_id)
+    private = access.private_details(member, aid_request)
+    initial: dict[str, Any] = {
+        field: getattr(aid_request, field) for field in RequestForm.field_order if field != "pod"
+    }
+    initial["pod"] = aid_request.pod_id
+    if private is not None:
+        initial.update(
+            address=private.address,
+            details=private.details,
+            access_notes=private.access_notes,
+            # ``phone`` falls back to the profile phone; keep the fallback instead of copying it.
+            contact_phone="" if private.phone == member.phone else private.phone,
+        )
+    form = RequestForm(request.POST or None, member=member, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_request(aid_request=aid_request, actor=member, draft=form.draft())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Your request is updated."))
+            return redirect(aid_request)
+    return render(
+        request,
+        "exchange/request_form.html",
+        {"form": form, "aid_request": aid_request},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _request_actions(member: Member, aid_request: Request) -> list[tuple[str, str, bool]]:
+    """Buttons worth showing (action, label, is_primary); the services still decide."""
+    status = aid_request.status
+    Status = Request.Status
+    is_requester = aid_request.requester_id == member.pk
+    is_helper = aid_request.claimed_by_id == member.pk
+    actions: list[tuple[str, str, bool]] = []
+    if not is_requester and status == Status.OPEN:
+        actions.append(("claim", _("I can help with this"), True))
+    if is_helper and status == Status.CLAIMED:
+        actions.append(("fulfil", _("Mark as done"), True))
+        actions.append(("release", _("I can no longer help"), False))
+    if is_requester and status in (Status.CLAIMED, Status.FULFILLED):
+        actions.append(("confirm", _("Confirm I got the help"), True))
+        actions.append(("reopen", _("Reopen for someone else"), False))
+    if is_requester and status in (Status.OPEN, Status.CLAIMED, Status.FULFILLED):
+        actions.append(("cancel", _("Cancel this request"), False))
+    return actions
+
+
+def _render_detail(
+    request: HttpRequest,
+    member: Member,
+    aid_request: Request,
+    message_form: MessageForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    can_message = access.can_message(member, aid_request)
+    timeline = [
+        (change, Request.Status(change.to_status).label)
+        for change in aid_request.status_changes.select_related("actor")
+    ]
+    return render(
+        request,
+        "exchange/request_detail.html",
+        {
+            "aid_request": aid_request,
+            "private": access.private_details(member, aid_request),
+            "is_requester": aid_request.requester_id == member.pk,
+            "can_edit": aid_request.requester_id == member.pk
+            and aid_request.status in (Request.Status.OPEN, Request.Status.CLAIMED),
+            "actions": _request_actions(member, aid_request),
+            "can_message": can_message,
+            "thread": aid_request.messages.select_related("author") if can_message else [],
+            "message_form": message_form or MessageForm(),
+            "timeline": timeline,
+        },
+        status=status,
+    )
+
+
+@member_required
+def request_detail(request: HttpRequest, member: Member, request_id: int) -> HttpResponse:
+    return _render_detail(request, member, access.access_request(member, request_id))
+
+
+# One URL per state change; each calls exactly one service.
+REQUEST_ACTIONS: dict[str, Callable[..., Request]] = {
+    "claim": services.claim_request,
+    "release": services.release_request,
+    "fulfil": services.fulfil_request,
+    "confirm": services.confirm_request,
+    "reopen": services.reopen_request,
+    "cancel": services.cancel_request,
+}
+
+
+def _action_message(action: str) -> str:
+    # Spelled out so the strings are found by makemessages.
+    return {
+        "claim": _("You are helping with this request. Thank you!"),
+        "release": _("You released the request; it is open again."),
+        "fulfil": _("Marked as done. The requester will be asked to confirm."),
+        "confirm": _("Confirmed. Glad you got the help you needed."),
+        "reopen": _("Your request is open again."),
+        "cancel": _("Your request is cancelled."),
+    }[action]
+
+
+@require_POST
+@member_required
+def request_action(
+    request: HttpRequest, member: Member, request_id: int, action: str
+) -> HttpResponse:
+    if action not in REQUEST_ACTIONS:
+        raise Http404
+    service = REQUEST_ACTIONS[action]
+    aid_request = access.access_request(member, request_id)
+    try:
+        service(aid_request=aid_request, actor=member)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _action_message(action))
+    return redirect(aid_request)
+
+
+@require_POST
+@member_required
+def message_post(request: HttpRequest, member: Member, request_id: int) -> HttpResponse:
+    aid_request = access.access_request(member, request_id)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.post_message(
+                aid_request=aid_request, actor=member, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Message sent."))
+            return HttpResponseRedirect(aid_request.get_absolute_url() + "#thread")
+    return _render_detail(request, member, aid_request, message_form=form, status=400)
+
+
+@member_required
+def offer_list(request: HttpRequest, member: Member) -> HttpResponse:
+    filters = OfferFilterForm(request.GET or None)
+    filters.is_valid()  # an unknown choice is dropped; the other filters still apply
+    wanted: dict[str, Any] = getattr(filters, "cleaned_data", {})
+    offers = Offer.objects.visible_to(member).active().select_related("pod", "offerer")
+    if wanted.get("category"):
+        offers = offers.filter(category=wanted["category"])
+    page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "exchange/offer_list.html",
+        {"page": page, "filters": filters, "query": query.urlencode()},
+    )
+
+
+@member_required
+def offer_create(request: HttpRequest, member: Member) -> HttpResponse:
+    form = OfferForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = services.create_offer(author=member, draft=form.draft())
+        except ValidationError as error:
+            add_service_error(form, error, OFFER_FIELD_FOR_CODE)
+        else:
+            messages.success(request, _("Your offer is posted. Thank you!"))
+            return redirect(offer)
+    return render(
+        request,
+        "exchange/offer_form.html",
+        {"form": form, "offer": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _own_offer(member: Member, offer_id: int) -> Offer:
+    offer = access.access_offer(member, offer_id)
+    if offer.offerer_id != member.pk:
+        raise Http404
+    return offer
+
+
+@member_required
+def offer_edit(request: HttpRequest, member: Member, offer_id: int) -> HttpResponse:
+    offer = _own_offer(member, offer_id)
+    initial: dict[str, Any] = {"pod": offer.pod_id}
+    initial |= {
+        field: getattr(offer, field)
+        for field in (
+            "scope",
+            "category",
+            "description",
+            "quantity",
+            "available_from",
+            "available_until",
+            "availability_note",
+        )
+    }
+    form = OfferForm(request.POST or None, member=member, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_offer(offer=offer, actor=member, draft=form.draft())
+        except ValidationError as error:
+            add_service_error(form, error, OFFER_FIELD_FOR_CODE)
+        else:
+            messages.success(request, _("Your offer is updated."))
+            return redirect(offer)
+    return render(
+        request,
+        "exchange/offer_form.html",
+        {"form": form, "offer": offer},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@member_required
+def offer_detail(request: HttpRequest, member: Member, offer_id: int) -> HttpResponse:
+    offer = access.access_offer(member, offer_id)
+    return render(
+        request,
+        "exchange/offer_detail.html",
+        {
+            "offer": offer,
+            "is_offerer": offer.offerer_id == member.pk,
+            "is_active": offer.status == Offer.Status.ACTIVE,
+        },
+    )
+
+
+@require_POST
+@member_required
+def offer_withdraw(request: HttpRequest, member: Member, offer_id: int) -> HttpResponse:
+    offer = access.access_offer(member, offer_id)
+    try:
+        services.withdraw_offer(offer=offer, actor=member)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Your offer is withdrawn."))
+    return redirect(offer)
+
+
+@member_required
+def offer_answer(request: HttpRequest, member: Member, offer_id: int) -> HttpResponse:
+    offer = access.access_offer(member, offer_id)
+    form = AnswerOfferForm(request.POST or None, member=member, offer=offer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            aid_request = services.answer_offer(offer=offer, actor=member, draft=form.draft())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s will help you. You can write to each other below.")
+                % {"name": offer.offerer.display_name},
+            )
+            return redirect(aid_request)
+    return render(
+        request,
+        "exchange/offer_answer.html",
+        {"form": form, "offer": offer},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@member_required
+def my_activity(request: HttpRequest, member: Member) -> HttpResponse:
+    mine = _open_first(Request.objects.filter(requester=member).select_related("pod", "claimed_by"))
+    helping = _open_first(
+        Request.objects.filter(claimed_by=member).select_related("pod", "requester")
+    )
+    offers = Offer.objects.filter(offerer=member).select_related("pod")
+    return render(
+        request,
+        "exchange/my_activity.html",
+        {"my_requests": mine, "helping": helping, "my_offers": offers},
+    )
