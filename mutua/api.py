@@ -21,11 +21,14 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as InputError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from mutua.agreements import api as agreements_api
+from mutua.decisions import api as decisions_api
 from mutua.exchange import api as exchange_api
 from mutua.lib.api import Error
 from mutua.members import api as members_api
 from mutua.members.access import member_for_user
 from mutua.members.models import ApiToken, Member
+from mutua.schedules import api as schedules_api
 
 # Writing last_used_at on every call would turn each read into a write (and, on SQLite, queue it
 # behind other writers); a minute's precision is plenty to tell a live token from a forgotten one.
@@ -152,3 +155,6 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("", exchange_api.router, tags=["requests and offers"])
 api.add_router("", members_api.router, tags=["me"])
+api.add_router("", schedules_api.router, tags=["roles and shifts"])
+api.add_router("", agreements_api.router, tags=["agreements"])
+api.add_router("", decisions_api.router, tags=["proposals and meetings"])

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "mutua.exchange",
     "mutua.notifications",
     "mutua.deliveries",
+    "mutua.decisions",
+    "mutua.agreements",
+    "mutua.schedules",
 ]
 
 MIDDLEWARE = [

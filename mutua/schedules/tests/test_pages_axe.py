@@ -1,0 +1,54 @@
+"""Every roles-and-shifts page, checked by axe-core in real Chromium, with and without errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Browser
+
+from mutua.exchange.tests.test_pages_axe import SignedIn, signed_in, visit
+from mutua.schedules import services
+from mutua.schedules.tests.helpers import hold, make_role
+from mutua.test import World
+from mutua.tests.browser import assert_accessible
+from mutua.tests.conftest import browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+__all__ = ["Browser", "browser", "signed_in"]
+
+
+def test_schedule_pages_are_accessible(
+    world: World, signed_in: SignedIn, live_server: object
+) -> None:
+    role = make_role(world.maple, world.ben, is_critical=True)
+    hold(role, world.ben)
+    role.shifts.all().delete()
+    services.materialize_shifts(role=role, until=role.created_at + timedelta(weeks=3))
+    shift = role.shifts.first()
+    assert shift is not None
+    services.propose_swap(shift=shift, to_member=world.rosa, actor=world.ben)
+    ben = signed_in(world.ben)
+    for where, path in [
+        ("role list", reverse("schedules:role_list", args=[world.maple.pk])),
+        ("role form", reverse("schedules:role_create", args=[world.maple.pk])),
+        ("role detail", role.get_absolute_url()),
+        ("shift detail", shift.get_absolute_url()),
+        ("shift swap form", reverse("schedules:shift_swap", args=[shift.pk])),
+        ("my commitments", reverse("schedules:my_commitments")),
+        ("pod workload", reverse("schedules:pod_workload", args=[world.maple.pk])),
+        ("calendar settings", reverse("schedules:calendar_settings")),
+    ]:
+        visit(ben, live_server, path)
+        assert_accessible(ben, where)
+
+    # The role form with errors: the message must be tied to its field.
+    visit(ben, live_server, reverse("schedules:role_create", args=[world.maple.pk]))
+    ben.fill("#id_name", "Bring meals")
+    ben.fill("#id_starts_on", "2030-03-07")
+    ben.fill("#id_start_time", "09:00")
+    ben.fill("#id_rrule", "FREQ=NEVER")
+    ben.click("main form button[type=submit]")
+    assert "cannot be read" in ben.content()
+    assert_accessible(ben, "role form with errors")
