@@ -23,11 +23,14 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from mutua.agreements import api as agreements_api
 from mutua.decisions import api as decisions_api
+from mutua.deliveries import api as deliveries_api
 from mutua.exchange import api as exchange_api
+from mutua.groups import api as groups_api
 from mutua.lib.api import Error
 from mutua.members import api as members_api
 from mutua.members.access import member_for_user
 from mutua.members.models import ApiToken, Member
+from mutua.orientation import api as orientation_api
 from mutua.schedules import api as schedules_api
 
 # Writing last_used_at on every call would turn each read into a write (and, on SQLite, queue it
@@ -158,3 +161,6 @@ api.add_router("", members_api.router, tags=["me"])
 api.add_router("", schedules_api.router, tags=["roles and shifts"])
 api.add_router("", agreements_api.router, tags=["agreements"])
 api.add_router("", decisions_api.router, tags=["proposals and meetings"])
+api.add_router("", deliveries_api.router, tags=["delivery runs"])
+api.add_router("", groups_api.router, tags=["working groups"])
+api.add_router("", orientation_api.router, tags=["welcome and handover"])

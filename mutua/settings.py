@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "mutua.decisions",
     "mutua.agreements",
     "mutua.schedules",
+    "mutua.groups",
+    "mutua.orientation",
 ]
 
 MIDDLEWARE = [
