@@ -28,12 +28,16 @@ import urllib.request
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
 import pyvrp
 from numpy.typing import NDArray
 from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.IteratedLocalSearch import IteratedLocalSearch
+from pyvrp.PenaltyManager import PenaltyManager
+from pyvrp.search import LocalSearch, compute_neighbours
 from pyvrp.stop import MaxRuntime
 
 Metric = Literal["euclidean", "haversine"]
@@ -523,44 +527,86 @@ def _fleet_lower_bound(data: Any) -> int:
 
 
 class _Deadline:
-    """Stop when the time is up or (optionally) once every stop is served."""
+    """Stop when the time is up or (optionally) once a feasible, complete plan is found."""
 
-    def __init__(self, seconds: float, below: int | None = None) -> None:
+    def __init__(self, seconds: float, first_feasible: bool = False) -> None:
         self.end = time.perf_counter() + max(0.0, seconds)
-        self.below = below
+        self.first_feasible = first_feasible
 
-    def __call__(self, best_cost: int) -> bool:
-        if self.below is not None and best_cost < self.below:
+    def __call__(self, best_cost: float) -> bool:
+        # PyVRP reports an infeasible or incomplete best solution at the largest cost.
+        if self.first_feasible and best_cost < _INFEASIBLE_COST:
             return True
         return time.perf_counter() >= self.end
 
 
-def _run(data: Any, seconds: float, seed: int, initial: Any = None, stop: Any = None) -> Any:
+_INFEASIBLE_COST = np.iinfo(np.int64).max
+Penalties = tuple[list[float], float, float]  # per unit of excess load, time warp, distance
+
+# How `solve()` shares its time (fractions of the whole limit). Measured on the 44 Solomon
+# instances at 30 s; see bench/routing.py.
+FIRST_SHARE = 0.15  # first plan, each vehicle costing more than any distance
+DISTANCE_SHARE = 0.30  # always left for distance once the fleet is settled
+ATTEMPT_SHARE = 0.05  # first budget of one attempt at a smaller fleet; grows after failures
+ATTEMPT_GROWTH = 1.5
+# Which route an attempt removes, in turn: the one with fewest stops, the lightest, a random one.
+DROP_ORDER = ("stops", "load", "random", "stops", "duration", "random")
+
+
+def _low_penalties(data: Any) -> Penalties:
+    """Start penalties where one unit of excess load or time warp costs about what an average
+    edge does, instead of PyVRP's midpoint (tens of thousands of times more), so a search that
+    starts infeasible can move through infeasible plans from the first iteration."""
+    dist = np.asarray(data.distance_matrix(0), dtype=np.float64)
+    dur = np.asarray(data.duration_matrix(0), dtype=np.float64)
+    mean_dist = max(1.0, float(dist.mean()))
+    mean_dur = max(1.0, float(dur.mean()))
+    loads = [max(c.delivery[0], c.pickup[0]) for c in data.clients()]
+    mean_load = max(1.0, float(np.mean(loads))) if loads else 1.0
+    return ([mean_dist / mean_load] * data.num_load_dimensions, mean_dist / mean_dur, 1.0)
+
+
+ELIMINATION_PENALTIES: Callable[[Any], Penalties | None] = _low_penalties
+
+
+def _run(
+    data: Any, stop: Any, seed: int, initial: Any = None, penalties: Penalties | None = None
+) -> Any:
+    """One run of PyVRP's iterated local search; returns its best solution.
+
+    Without `penalties`, PyVRP's own starting penalties (very high) are used: right while each
+    vehicle carries a large fixed cost, which low penalties would trade for time warp.
+    """
     with warnings.catch_warnings():
         # PyVRP warns when its penalties hit their bound; an infeasible result is handled by
         # the caller (fewer-vehicle attempts fail, or stops are listed as unplaced).
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        return _search(data, seconds, seed, initial, stop)
+        return _search(data, stop, seed, initial, penalties)
 
 
-def _search(data: Any, seconds: float, seed: int, initial: Any, stop: Any) -> Any:
-    return pyvrp.solve(
-        data,
-        stop=stop if stop is not None else MaxRuntime(max(0.0, seconds)),
-        seed=seed,
-        collect_stats=False,
-        display=False,
-        initial_solution=initial,
-    ).best
+def _search(data: Any, stop: Any, seed: int, initial: Any, penalties: Penalties | None) -> Any:
+    rng = pyvrp.RandomNumberGenerator(seed=seed % 2**31)
+    params = pyvrp.SolveParams()
+    search = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood))
+    for operator in params.operators:
+        if operator.supports(data):
+            search.add_operator(operator(data))
+    if penalties is None:
+        penalties = params.penalty.midpoint_penalties(data)
+    manager = PenaltyManager(penalties, params.penalty)
+    if initial is None:
+        initial = search(pyvrp.Solution.make_random(data, rng), manager.max_cost_evaluator())
+    ils = IteratedLocalSearch(data, manager, search, initial, params.ils)
+    return ils.run(stop, collect_stats=False).best
 
 
 def solve(problem: Problem, *, seconds: float, seed: int = 0) -> Plan:
-    """Plan routes with the fewest drivers, then the least distance, within `seconds`.
+    """Plan routes with the fewest drivers, then the least total distance, within `seconds`.
 
     Three phases share the time: a first solve where each vehicle carries a fixed cost larger
-    than any distance; then route elimination (drop the smallest route and search for a plan
-    with one vehicle fewer, until a lower bound or the time share runs out); then distance
-    minimisation with the smallest fleet found.
+    than any distance; then route elimination (short attempts, each removing one route and
+    searching for a plan with one vehicle fewer); then distance minimisation with the smallest
+    fleet found, which always keeps a share of the time.
     """
     if not seconds > 0:
         raise ProblemError("The time limit must be positive.")
@@ -588,42 +634,88 @@ def solve(problem: Problem, *, seconds: float, seed: int = 0) -> Plan:
 
 def _optimise(model: _Model, deadline: float, seed: int, stats: dict[str, Any]) -> Routes:
     data = model.data
-    full = _fleet(data)
     total = deadline - time.perf_counter()
     phases: list[Any] = stats["phases"]
 
     def left() -> float:
         return deadline - time.perf_counter()
 
-    first = _run(data, 0.25 * total, seed)
+    first = _run(data, MaxRuntime(FIRST_SHARE * total), seed)
     phases.append(("fixed_cost", first.num_routes(), bool(first.is_feasible())))
     if not first.is_feasible():
         return _serve_most(model, left(), seed + 1, phases)
-    best = full.routes(first)
+    best = _fleet(data).routes(first)
 
     lower = _fleet_lower_bound(data)
     stats["lower_bound"] = lower
-    reduce_until = deadline - 0.3 * total
-    attempt = 0
-    while len(best) > lower and time.perf_counter() < reduce_until:
-        attempt += 1
-        best.sort(key=lambda r: len(r[1]))
-        available = _used(data, best)
-        available[best[0][0]] -= 1
-        smaller = _fleet(data, available, fixed_cost=0)
-        stop = _Deadline(reduce_until - time.perf_counter(), below=np.iinfo(np.int64).max)
-        found = _run(smaller.data, 0, seed + attempt, smaller.solution(best[1:]), stop)
-        phases.append(("fewer", found.num_routes(), bool(found.is_feasible())))
-        if not (found.is_feasible() and found.is_complete()):
-            break
-        best = smaller.routes(found)
+    until = deadline - DISTANCE_SHARE * total
+    best = _eliminate_routes(data, best, lower, until, total, seed, phases)
 
     final = _fleet(data, _used(data, best))
-    found = _run(final.data, left(), seed + 100, final.solution(best))
+    found = _run(final.data, MaxRuntime(max(0.0, left())), seed + 100, final.solution(best))
     phases.append(("distance", found.num_routes(), bool(found.is_feasible())))
     if found.is_feasible() and found.is_complete() and found.num_routes() <= len(best):
         return final.routes(found)
     return best
+
+
+def _eliminate_routes(
+    data: Any, best: Routes, lower: int, until: float, total: float, seed: int, phases: list[Any]
+) -> Routes:
+    """Repeatedly drop one route and look for a plan that serves its stops with the others.
+
+    Each attempt is short and varies the route removed and the seed, so one unlucky start does
+    not burn the whole share; an attempt's budget grows after each failure in a row, because
+    the next vehicle is usually harder to save than the last.
+    """
+    rng = np.random.default_rng(seed)
+    failures = 0
+    attempt = 0
+    while len(best) > lower and time.perf_counter() < until:
+        attempt += 1
+        budget = min(until - time.perf_counter(), ATTEMPT_SHARE * total * ATTEMPT_GROWTH**failures)
+        drop = _route_to_drop(data, best, DROP_ORDER[(attempt - 1) % len(DROP_ORDER)], rng)
+        kept = best[:drop] + best[drop + 1 :]
+        available = _used(data, best)
+        available[best[drop][0]] -= 1
+        smaller = _fleet(data, available, fixed_cost=0)
+        found = _run(
+            smaller.data,
+            _Deadline(budget, first_feasible=True),
+            seed + 1000 * attempt,
+            smaller.solution(kept),
+            ELIMINATION_PENALTIES(smaller.data),
+        )
+        success = bool(found.is_feasible() and found.is_complete())
+        phases.append(("fewer", len(best) - 1, success, round(budget, 2)))
+        if success:
+            best = smaller.routes(found)
+            failures = 0
+        else:
+            failures += 1
+    return best
+
+
+def _route_to_drop(data: Any, routes: Routes, how: str, rng: np.random.Generator) -> int:
+    """Index of the route an elimination attempt removes."""
+    if how == "random":
+        return int(rng.integers(len(routes)))
+    clients = data.clients()
+    depots = data.num_depots
+    dur = data.duration_matrix(0)
+
+    def size(route: tuple[int, list[int]]) -> float:
+        vehicle_type, visits = route
+        if how == "load":
+            return float(sum(max(clients[c].delivery[0], clients[c].pickup[0]) for c in visits))
+        if how == "duration":
+            depot = data.vehicle_type(vehicle_type).start_depot
+            locations = [depot] + [depots + c for c in visits] + [depot]
+            travel = sum(int(dur[a, b]) for a, b in pairwise(locations))
+            return float(travel + sum(clients[c].service_duration for c in visits))
+        return float(len(visits))
+
+    return min(range(len(routes)), key=lambda i: (size(routes[i]), i))
 
 
 def _serve_most(model: _Model, seconds: float, seed: int, phases: list[Any]) -> Routes:
@@ -644,7 +736,7 @@ def _serve_most(model: _Model, seconds: float, seed: int, phases: list[Any]) -> 
         for c in data.clients()
     ]
     optional = data.replace(clients=clients)
-    found = _run(optional, max(seconds, 0.05), seed)
+    found = _run(optional, MaxRuntime(max(seconds, 0.05)), seed)
     phases.append(("serve_most", found.num_routes(), bool(found.is_feasible())))
     if found.is_feasible():
         return _fleet(optional).routes(found)
