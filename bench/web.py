@@ -49,9 +49,7 @@ def _populate(rows: int) -> dict[str, Any]:
     )
     PodMembership.objects.bulk_create(
         [
-            PodMembership(
-                pod=pods[i % 2], member=m, household=households[i], status="active"
-            )
+            PodMembership(pod=pods[i % 2], member=m, household=households[i], status="active")
             for i, m in enumerate(members)
         ]
     )
