@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
-from mutua.exchange.models import Offer, Request, RequestPrivate
-from mutua.members.models import Member
+from mutua.exchange.models import Invitation, Offer, Request, RequestPrivate
+from mutua.members.models import Member, Network, NetworkMembership
 
 # While a helper holds the request they need the address; once it is confirmed or released they
 # do not, so they lose access again.
@@ -86,3 +86,32 @@ def can_message(member: Member, aid_request: Request) -> bool:
         aid_request.requester_id,
         aid_request.claimed_by_id,
     )
+
+
+def can_dispatch(member: Member, aid_request: Request) -> bool:
+    """Network organizers and organizers of the request's pod, for requests they can see."""
+    from mutua.exchange.suggestions import dispatchable
+
+    return dispatchable(member, aid_request.network).covers(aid_request)
+
+
+def access_dispatch_network(member: Member, slug: str) -> Network:
+    """A network in which this member organizes (the network or one of its pods)."""
+    from mutua.exchange.suggestions import dispatchable
+
+    network = Network.objects.filter(
+        slug=slug, pk__in=NetworkMembership.objects.filter(member=member).values("network_id")
+    ).first()
+    if network is None or not dispatchable(member, network).is_dispatcher:
+        raise Http404
+    return network
+
+
+def access_invitation(member: Member, invitation_id: int) -> Invitation:
+    """An invitation sent to this member; anyone else's is "not found"."""
+    try:
+        return Invitation.objects.select_related(
+            "member", "request__requester", "request__claimed_by", "request__pod"
+        ).get(pk=invitation_id, member=member)
+    except Invitation.DoesNotExist:
+        raise Http404 from None

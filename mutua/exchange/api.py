@@ -17,15 +17,17 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, JsonValue, WithJsonSchema
 
-from mutua.exchange import services
+from mutua.exchange import services, suggestions
 from mutua.exchange.access import (
+    access_dispatch_network,
+    access_invitation,
     access_offer,
     access_own_request,
     access_request,
     can_message,
     private_details,
 )
-from mutua.exchange.models import Category, Message, Offer, Request, Scope
+from mutua.exchange.models import Category, Invitation, Message, Offer, Request, Scope
 from mutua.lib.api import ERRORS, WRITE_ERRORS, current_member
 from mutua.members.access import access_pod
 from mutua.members.models import Member, Pod
@@ -49,6 +51,9 @@ FIELD_FOR_CODE = {
     "description_too_long": "description",
     "empty_message": "body",
     "message_too_long": "body",
+    "bad_skill": "skill_needed",
+    "bad_language": "language_wanted",
+    "helper_does_not_fit": "helper_id",
 }
 
 
@@ -95,6 +100,8 @@ class RequestOut(Schema):
     requester: MemberRef
     claimed_by: MemberRef | None
     from_offer_id: int | None
+    skill_needed: str = Field(description="A skill or valid certificate the helper needs.")
+    language_wanted: str = Field(description="A language the helper should speak (code).")
     needed_from: datetime | None
     needed_by: datetime | None
     created_at: datetime
@@ -150,6 +157,8 @@ class RequestIn(Schema):
     details: str = Field("", description="Private.")
     access_notes: str = Field("", description="Private, e.g. “ring twice, side door”.")
     contact_phone: str = Field("", description="Private, E.164 (+15551234567).")
+    skill_needed: str = Field("", description="e.g. “first aid”; empty: no skill needed.")
+    language_wanted: str = Field("", description="Language code, e.g. “es”; empty: any.")
 
 
 class RequestPatch(Schema):
@@ -169,6 +178,8 @@ class RequestPatch(Schema):
     details: str = ""
     access_notes: str = ""
     contact_phone: str = ""
+    skill_needed: str = ""
+    language_wanted: str = ""
 
 
 class AnswerIn(Schema):
@@ -290,6 +301,8 @@ def _request_draft(member: Member, data: RequestIn) -> services.RequestDraft:
         details=data.details,
         access_notes=data.access_notes,
         contact_phone=data.contact_phone,
+        skill_needed=data.skill_needed,
+        language_wanted=data.language_wanted,
     )
 
 
@@ -375,6 +388,8 @@ def edit_request(request: HttpRequest, request_id: int, payload: RequestPatch) -
         access_notes=private.access_notes if private else "",
         # ``phone`` falls back to the profile phone; keep the fallback instead of copying it.
         contact_phone=private.phone if private and private.phone != member.phone else "",
+        skill_needed=aid_request.skill_needed,
+        language_wanted=aid_request.language_wanted,
     )
     merged = current.model_copy(update=payload.model_dump(exclude_unset=True))
     aid_request = services.update_request(
@@ -564,3 +579,177 @@ def my_activity(request: HttpRequest) -> ActivityOut:
             for o in Offer.objects.filter(offerer=member).select_related("offerer", "pod")
         ],
     )
+
+
+# --- Matching: suggestions, invitations, "you could help with" ----------------------------
+
+
+class ReasonOut(Schema):
+    """A reason as a stable code and value, and in words for people (the caller's language)."""
+
+    code: str
+    value: str
+    text: str
+
+
+def _reasons(reasons: Any) -> list[ReasonOut]:
+    return [
+        ReasonOut(code=code, value=value, text=suggestions.describe((code, value)))
+        for code, value in reasons
+    ]
+
+
+class SuggestionOut(Schema):
+    request: RequestOut
+    helper: MemberRef | None = Field(description="The suggested helper; null when none fits.")
+    cost: int | None
+    km: float | None
+    reasons: list[ReasonOut]
+    cost_parts: list[ReasonOut] = Field(description="What the cost is made of, in points.")
+    invitation_id: int | None = Field(description="A live invitation already waits on it.")
+    invited: MemberRef | None
+    why_unmatched: ReasonOut | None
+
+
+class ProposeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    helper_id: int
+
+
+class InvitationOut(Schema):
+    """An invitation to help. The request's private details are never here: accept first."""
+
+    id: int
+    request: RequestOut
+    member: MemberRef
+    rank: int
+    status: Invitation.Status
+    reasons: list[ReasonOut]
+    created_at: datetime
+    responded_at: datetime | None
+
+
+class DeclineOut(Schema):
+    declined: InvitationOut
+    next_invited: bool = Field(description="Whether another helper was invited in your place.")
+
+
+class CouldHelpOut(Schema):
+    request: RequestOut
+    cost: int
+    km: float
+    reasons: list[ReasonOut]
+
+
+def _invitation(invitation: Invitation) -> InvitationOut:
+    return InvitationOut(
+        id=invitation.pk,
+        request=RequestOut.model_validate(invitation.request),
+        member=MemberRef.model_validate(invitation.member),
+        rank=invitation.rank,
+        status=Invitation.Status(invitation.status),
+        reasons=_reasons(invitation.reasons),
+        created_at=invitation.created_at,
+        responded_at=invitation.responded_at,
+    )
+
+
+def _suggestion(suggestion: suggestions.Suggestion) -> SuggestionOut:
+    candidate = suggestion.candidate
+    invitation = suggestion.invitation
+    why = suggestion.why_unmatched
+    return SuggestionOut(
+        request=RequestOut.model_validate(suggestion.aid_request),
+        helper=MemberRef.model_validate(candidate.helper) if candidate else None,
+        cost=candidate.cost if candidate else None,
+        km=round(candidate.km, 1) if candidate else None,
+        reasons=_reasons(candidate.reasons) if candidate else [],
+        cost_parts=[
+            ReasonOut(code=part.code, value=part.value, text=suggestions.describe_part(part))
+            for part in candidate.breakdown
+        ]
+        if candidate
+        else [],
+        invitation_id=invitation.pk if invitation else None,
+        invited=MemberRef.model_validate(invitation.member) if invitation else None,
+        why_unmatched=ReasonOut(code=why.code, value=why.value, text=suggestions.describe(why))
+        if why
+        else None,
+    )
+
+
+@router.get("/networks/{slug}/suggestions", response={200: list[SuggestionOut], **ERRORS})
+def network_suggestions(request: HttpRequest, slug: str) -> list[SuggestionOut]:
+    """For organizers: each open request I may dispatch, with its best helper and why."""
+    member = current_member(request)
+    network = access_dispatch_network(member, slug)
+    return [_suggestion(s) for s in suggestions.suggestions_for(member, network)]
+
+
+@router.post(
+    "/networks/{slug}/suggestions/propose-all", response={200: list[InvitationOut], **WRITE_ERRORS}
+)
+def propose_all(request: HttpRequest, slug: str) -> list[InvitationOut]:
+    """Invite every suggested helper at once (each still decides)."""
+    member = current_member(request)
+    network = access_dispatch_network(member, slug)
+    return [_invitation(i) for i in services.propose_suggested(network=network, actor=member)]
+
+
+@router.post("/requests/{request_id}/propose", response={201: InvitationOut, **WRITE_ERRORS})
+def propose(request: HttpRequest, request_id: int, payload: ProposeIn) -> Status[InvitationOut]:
+    """Invite one helper to a request (organizers only: ``not_dispatcher`` otherwise)."""
+    member = current_member(request)
+    aid_request = access_request(member, request_id)
+    helper = Member.objects.filter(pk=payload.helper_id).first()
+    if helper is None:
+        raise ValidationError(_("There is no member with this id."), code="helper_does_not_fit")
+    invitation = services.propose_match(aid_request=aid_request, helper=helper, actor=member)
+    return Status(201, _invitation(invitation))
+
+
+@router.get("/me/invitations", response={200: list[InvitationOut], **ERRORS})
+def my_invitations(request: HttpRequest) -> list[InvitationOut]:
+    """Invitations to help sent to me, newest first."""
+    member = current_member(request)
+    rows = Invitation.objects.filter(member=member).select_related(
+        "member", "request__requester", "request__claimed_by", "request__pod"
+    )[:200]
+    return [_invitation(i) for i in rows]
+
+
+@router.post(
+    "/invitations/{invitation_id}/accept", response={200: RequestDetailOut, **WRITE_ERRORS}
+)
+def accept_invitation(request: HttpRequest, invitation_id: int) -> RequestDetailOut:
+    """Say yes: the request is mine (``already_claimed`` if someone was quicker)."""
+    member = current_member(request)
+    invitation = access_invitation(member, invitation_id)
+    aid_request = services.accept_invitation(invitation=invitation, actor=member)
+    return _detail(member, access_request(member, aid_request.pk))
+
+
+@router.post("/invitations/{invitation_id}/decline", response={200: DeclineOut, **WRITE_ERRORS})
+def decline_invitation(request: HttpRequest, invitation_id: int) -> DeclineOut:
+    """Say no, no reason asked; the next best helper is invited."""
+    member = current_member(request)
+    invitation = access_invitation(member, invitation_id)
+    following = services.decline_invitation(invitation=invitation, actor=member)
+    invitation = access_invitation(member, invitation_id)
+    return DeclineOut(declined=_invitation(invitation), next_invited=following is not None)
+
+
+@router.get("/me/could-help", response={200: list[CouldHelpOut], **ERRORS})
+def could_help(request: HttpRequest) -> list[CouldHelpOut]:
+    """Open requests I fit, best first, by the same cost the organizers' suggestions use."""
+    member = current_member(request)
+    return [
+        CouldHelpOut(
+            request=RequestOut.model_validate(r),
+            cost=c.cost,
+            km=round(c.km, 1),
+            reasons=_reasons(c.reasons),
+        )
+        for r, c in suggestions.could_help_with(member)
+    ]

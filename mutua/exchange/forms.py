@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from mutua.exchange.models import Category, Offer, Request, Scope
 from mutua.exchange.services import OfferDraft, RequestDraft
 from mutua.members.access import active_pod_ids
-from mutua.members.models import Member, Pod
+from mutua.members.models import SPOKEN_LANGUAGES, Member, Pod
 
 # Which field a service error belongs to, so the message sits next to the input it is about.
 FIELD_FOR_CODE = {
@@ -36,6 +36,8 @@ FIELD_FOR_CODE = {
     "description_too_long": "description",
     "empty_message": "body",
     "message_too_long": "body",
+    "bad_skill": "skill_needed",
+    "bad_language": "language_wanted",
 }
 # Offers name their window differently.
 OFFER_FIELD_FOR_CODE = {**FIELD_FOR_CODE, "window_out_of_order": "available_until"}
@@ -136,6 +138,17 @@ class RequestForm(_PodForm):
         required=False,
         help_text=_("e.g. ring twice, the side door, the dog is friendly"),
     )
+    skill_needed = forms.CharField(
+        label=_("Skill or certificate the helper needs (optional)"),
+        required=False,
+        max_length=80,
+        help_text=_("e.g. first aid, food handling, driver's licence"),
+    )
+    language_wanted = forms.ChoiceField(
+        label=_("The helper should speak (optional)"),
+        required=False,
+        choices=[("", _("Any language")), *SPOKEN_LANGUAGES],
+    )
     contact_phone = forms.CharField(
         label=_("Phone for this request"),
         required=False,
@@ -152,6 +165,8 @@ class RequestForm(_PodForm):
         "needed_from",
         "needed_by",
         "area",
+        "skill_needed",
+        "language_wanted",
     ]
     private_fields = ("address", "details", "access_notes", "contact_phone")
 
@@ -178,6 +193,8 @@ class RequestForm(_PodForm):
             details=data["details"],
             access_notes=data["access_notes"],
             contact_phone=data["contact_phone"],
+            skill_needed=data.get("skill_needed", ""),
+            language_wanted=data.get("language_wanted", ""),
         )
 
 
@@ -315,3 +332,9 @@ class OfferFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("All categories")), *Category.choices]
     )
+
+
+class ProposeForm(forms.Form):
+    """Which helper a dispatcher proposes for a request (the service checks the fit)."""
+
+    helper = forms.IntegerField(widget=forms.HiddenInput)

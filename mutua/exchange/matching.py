@@ -673,6 +673,66 @@ def _first_overlap(
     return best
 
 
+def cost_breakdown(
+    weights: Weights,
+    *,
+    km: float,
+    waited_hours: float,
+    urgency: int,
+    recent_helps: int,
+    other_pod: bool,
+) -> tuple[Reason, ...]:
+    """The parts of `pair_costs` for one pair, each rounded, to show a dispatcher why.
+
+    Codes: distance, waiting, fairness, other_pod; values are cost points as strings. Their sum
+    can differ from the pair's cost by rounding (the cost rounds the sum, not each part).
+    """
+    credit = min(max(waited_hours, 0.0) * urgency, weights.waiting_horizon_hours)
+    parts = (
+        ("distance", weights.per_km * km),
+        ("waiting", weights.per_waiting_hour * (weights.waiting_horizon_hours - credit)),
+        ("fairness", weights.per_recent_help * recent_helps),
+        ("other_pod", weights.other_pod * int(other_pod)),
+    )
+    return tuple(Reason(code, str(round(points))) for code, points in parts)
+
+
+def explain_unmatched(request: RequestInfo, helpers: Iterable[HelperInfo]) -> Reason:
+    """Why nobody was suggested for a request, from the first fit rule that leaves no helper.
+
+    `helpers` are the members who may see the request. The rules are applied one after the
+    other (reach, category, language, skill, availability), so "nobody_speaks" means someone
+    within reach does this kind of help but none of them speaks the language. When helpers fit
+    and still none was suggested, they are taken by other requests or have no room this week.
+    """
+    left = [
+        h
+        for h in helpers
+        if float(haversine_km(request.lat, request.lng, h.lat, h.lng)) <= h.travel_km
+    ]
+    if not left:
+        return Reason("nobody_in_reach", "")
+    left = [h for h in left if request.category in h.categories]
+    if not left:
+        return Reason("nobody_offers", request.category)
+    if request.language is not None:
+        left = [h for h in left if request.language in h.languages]
+        if not left:
+            return Reason("nobody_speaks", request.language)
+    for skill in sorted(request.skills):
+        left = [h for h in left if skill in h.skills]
+        if not left:
+            return Reason("nobody_has_skill", skill)
+    left = [
+        h
+        for h in left
+        if _first_overlap(h.available, request.needed_from, request.needed_by) is not None
+    ]
+    if not left:
+        return Reason("nobody_free", "")
+    return Reason("helpers_busy", "")
+
+
 # --------------------------------------------------------------------------------------------
 # 3. Incremental updates
 # --------------------------------------------------------------------------------------------

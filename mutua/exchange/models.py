@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutua.lib.crypto import EncryptedTextField
 from mutua.members.access import active_pod_ids, network_ids
-from mutua.members.models import Member, Network, Pod
+from mutua.members.models import SPOKEN_LANGUAGES, Member, Network, Pod
 
 
 class Category(models.TextChoices):
@@ -79,6 +79,17 @@ class Request(models.Model):
     area = models.CharField(_("approximate area"), max_length=120, blank=True)
     area_lat = models.FloatField(null=True, blank=True)
     area_lng = models.FloatField(null=True, blank=True)
+    # What a helper must bring, for matching: a skill or valid certificate (stored lower-case,
+    # like MemberSkill.name) and a language to share with the requester. Blank: anyone.
+    skill_needed = models.CharField(
+        _("skill or certificate needed"),
+        max_length=80,
+        blank=True,
+        help_text=_("Optional, e.g. “first aid” or “driver's licence”."),
+    )
+    language_wanted = models.CharField(
+        _("helper should speak"), max_length=10, blank=True, choices=SPOKEN_LANGUAGES
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     claimed_by = models.ForeignKey(
         Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_requests"
@@ -219,3 +230,53 @@ class Offer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("exchange:offer_detail", args=[self.pk])
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def live(self) -> InvitationQuerySet:
+        return self.filter(status=Invitation.Status.INVITED)
+
+
+class Invitation(models.Model):
+    """A dispatcher's suggestion put to one helper: consent, not dispatch.
+
+    The helper accepts (which claims the request, by the usual one-winner rule) or declines
+    without giving a reason, and then the next best helper is asked. A request has at most one
+    live invitation at a time, so two neighbours are never both told "this one is yours".
+    """
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("No longer needed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="invitations")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # 1 for the first helper asked for this request, 2 for the next after a decline, ...
+    rank = models.PositiveSmallIntegerField(default=1)
+    # The matcher's reasons as [code, value] pairs; pages word them in the reader's language.
+    reasons = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.INVITED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(status="invited"),
+                name="one_live_invitation_per_request",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} invited to {self.request_id} ({self.status})"

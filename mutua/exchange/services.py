@@ -8,16 +8,18 @@ out after commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutua.audit.services import record
+from mutua.exchange import suggestions
 from mutua.exchange.models import (
     Category,
+    Invitation,
     Message,
     Offer,
     Request,
@@ -26,7 +28,14 @@ from mutua.exchange.models import (
     StatusChange,
 )
 from mutua.members.access import is_pod_member
-from mutua.members.models import Member, Pod
+from mutua.members.models import (
+    COARSE_DECIMALS,
+    SPOKEN_LANGUAGES,
+    Member,
+    MemberSkill,
+    Network,
+    Pod,
+)
 from mutua.notifications import services as notify
 
 MAX_MESSAGE_LENGTH = 1000
@@ -48,6 +57,9 @@ class RequestDraft:
     details: str = ""
     access_notes: str = ""
     contact_phone: str = ""
+    # For matching: a skill or certificate the helper must hold, a language they must speak.
+    skill_needed: str = ""
+    language_wanted: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,9 @@ def _check_request_draft(draft: RequestDraft, *, author: Member, is_new: bool) -
             _("You can only ask for help in a pod you belong to."), code="not_in_pod"
         )
     _check_window(draft.needed_from, draft.needed_by, is_new=is_new)
+    _check_skill_name(draft.skill_needed, code="bad_skill")
+    if draft.language_wanted and draft.language_wanted not in dict(SPOKEN_LANGUAGES):
+        raise ValidationError(_("Unknown language."), code="bad_language")
     if draft.contact_phone:
         from mutua.members.services import normalize_phone
 
@@ -147,6 +162,8 @@ def create_request(*, author: Member, draft: RequestDraft) -> Request:
         needed_from=draft.needed_from,
         needed_by=draft.needed_by,
         area=draft.area.strip(),
+        skill_needed=skill_name(draft.skill_needed),
+        language_wanted=draft.language_wanted,
     )
     _save_private(aid_request, draft)
     _set_status(aid_request, to_status=Request.Status.OPEN, from_status="", actor=author)
@@ -176,12 +193,28 @@ def update_request(*, aid_request: Request, actor: Member, draft: RequestDraft) 
             _("This request is closed and can no longer be edited."), code="not_editable"
         )
     _check_request_draft(draft, author=actor, is_new=draft.needed_by != aid_request.needed_by)
-    for field in ("scope", "category", "urgency", "needed_from", "needed_by"):
-        setattr(aid_request, field, getattr(draft, field))
-    aid_request.pod = draft.pod
-    aid_request.summary = draft.summary.strip()
-    aid_request.area = draft.area.strip()
-    aid_request.save()
+    # One conditional UPDATE of the edited fields only: saving the whole row from a page loaded
+    # before someone claimed (or the requester closed) it would silently undo that change.
+    if not Request.objects.filter(
+        pk=aid_request.pk, status__in=(Request.Status.OPEN, Request.Status.CLAIMED)
+    ).update(
+        pod=draft.pod,
+        network_id=draft.pod.network_id,
+        scope=draft.scope,
+        category=draft.category,
+        urgency=draft.urgency,
+        needed_from=draft.needed_from,
+        needed_by=draft.needed_by,
+        summary=draft.summary.strip(),
+        area=draft.area.strip(),
+        skill_needed=skill_name(draft.skill_needed),
+        language_wanted=draft.language_wanted,
+        updated_at=timezone.now(),
+    ):
+        raise ValidationError(
+            _("This request is closed and can no longer be edited."), code="not_editable"
+        )
+    aid_request.refresh_from_db()
     _save_private(aid_request, draft)
     record(action="request.edited", target=aid_request, actor=actor)
     return aid_request
@@ -208,6 +241,7 @@ def claim_request(*, aid_request: Request, actor: Member) -> Request:
     _set_status(
         aid_request, to_status=Request.Status.CLAIMED, from_status=Request.Status.OPEN, actor=actor
     )
+    _expire_invitations(aid_request, keep=actor)
     notify.request_changed(aid_request, event="claimed", actor=actor)
     return aid_request
 
@@ -322,6 +356,7 @@ def cancel_request(*, aid_request: Request, actor: Member) -> Request:
     ):
         raise ValidationError(_("This request is already closed."), code="not_cancellable")
     _set_status(aid_request, to_status=Request.Status.CANCELLED, from_status=before, actor=actor)
+    _expire_invitations(aid_request, keep=None)
     if helper is not None:
         notify.request_changed(aid_request, event="cancelled", actor=actor, helper=helper)
     return aid_request
@@ -390,15 +425,21 @@ def update_offer(*, offer: Offer, actor: Member, draft: OfferDraft) -> Offer:
     if offer.status != Offer.Status.ACTIVE:
         raise ValidationError(_("This offer was withdrawn."), code="offer_withdrawn")
     _check_offer_draft(draft, author=actor)
-    offer.pod = draft.pod
-    offer.scope = draft.scope
-    offer.category = draft.category
-    offer.description = draft.description.strip()
-    offer.quantity = draft.quantity.strip()
-    offer.available_from = draft.available_from
-    offer.available_until = draft.available_until
-    offer.availability_note = draft.availability_note.strip()
-    offer.save()
+    # One conditional UPDATE: a page loaded before the withdrawal cannot bring the offer back.
+    if not Offer.objects.filter(pk=offer.pk, status=Offer.Status.ACTIVE).update(
+        pod=draft.pod,
+        network_id=draft.pod.network_id,
+        scope=draft.scope,
+        category=draft.category,
+        description=draft.description.strip(),
+        quantity=draft.quantity.strip(),
+        available_from=draft.available_from,
+        available_until=draft.available_until,
+        availability_note=draft.availability_note.strip(),
+        updated_at=timezone.now(),
+    ):
+        raise ValidationError(_("This offer was withdrawn."), code="offer_withdrawn")
+    offer.refresh_from_db()
     record(action="offer.edited", target=offer, actor=actor)
     return offer
 
@@ -452,3 +493,293 @@ def answer_offer(*, offer: Offer, actor: Member, draft: RequestDraft) -> Request
     record(action="offer.answered", target=offer, actor=actor, request_id=aid_request.pk)
     notify.request_changed(aid_request, event="offer_answered", actor=actor)
     return aid_request
+
+
+# --- Matching: how members can help, and invitations --------------------------------------
+
+MAX_SKILL_LENGTH = 80
+MAX_TRAVEL_KM = 100
+MAX_WEEKLY_CAPACITY = 50
+
+
+def skill_name(name: str) -> str:
+    """Skills compare lower-case and trimmed: "First aid " on a request finds "first aid"."""
+    return " ".join(name.split()).lower()
+
+
+def _check_skill_name(name: str, *, code: str) -> None:
+    if len(skill_name(name)) > MAX_SKILL_LENGTH:
+        raise ValidationError(
+            _("Keep a skill under %(limit)d characters.") % {"limit": MAX_SKILL_LENGTH}, code=code
+        )
+
+
+@dataclass(frozen=True)
+class SkillDraft:
+    name: str
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True)
+class HelpingProfile:
+    """Where, in which languages, with which skills and how often a member can help."""
+
+    help_area: str = ""
+    help_lat: float | None = None
+    help_lng: float | None = None
+    travel_km: int = 3
+    languages: tuple[str, ...] = ()
+    weekly_capacity: int = 2
+    skills: tuple[SkillDraft, ...] = ()
+
+
+def _checked_helping(helping: HelpingProfile) -> HelpingProfile:
+    lat, lng = helping.help_lat, helping.help_lng
+    if (lat is None) != (lng is None):
+        raise ValidationError(
+            _("Give both latitude and longitude, or neither."), code="coordinates_incomplete"
+        )
+    if lat is not None and lng is not None:
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise ValidationError(_("These coordinates are not on Earth."), code="bad_coordinates")
+        # Rounded before it is stored: about 1 km, so no one can find a door from it.
+        lat, lng = round(lat, COARSE_DECIMALS), round(lng, COARSE_DECIMALS)
+    if not 0 <= helping.travel_km <= MAX_TRAVEL_KM:
+        raise ValidationError(
+            _("Travel distance must be between 0 and %(max)d km.") % {"max": MAX_TRAVEL_KM},
+            code="bad_travel_km",
+        )
+    if not 0 <= helping.weekly_capacity <= MAX_WEEKLY_CAPACITY:
+        raise ValidationError(
+            _("Requests a week must be between 0 and %(max)d.") % {"max": MAX_WEEKLY_CAPACITY},
+            code="bad_capacity",
+        )
+    known = dict(SPOKEN_LANGUAGES)
+    for code in helping.languages:
+        if code not in known:
+            raise ValidationError(_("Unknown language."), code="bad_language")
+    skills: dict[str, SkillDraft] = {}
+    for skill in helping.skills:
+        _check_skill_name(skill.name, code="bad_skill")
+        name = skill_name(skill.name)
+        if name:
+            skills[name] = SkillDraft(name, skill.valid_until)
+    return HelpingProfile(
+        help_area=helping.help_area.strip()[:120],
+        help_lat=lat,
+        help_lng=lng,
+        travel_km=helping.travel_km,
+        languages=tuple(dict.fromkeys(helping.languages)),
+        weekly_capacity=helping.weekly_capacity,
+        skills=tuple(skills.values()),
+    )
+
+
+@transaction.atomic
+def update_helping_profile(*, member: Member, helping: HelpingProfile) -> Member:
+    """Say where, in which languages, with which skills and how often one can help."""
+    helping = _checked_helping(helping)
+    member.help_area = helping.help_area
+    member.help_lat = helping.help_lat
+    member.help_lng = helping.help_lng
+    member.travel_km = helping.travel_km
+    member.languages = list(helping.languages)
+    member.weekly_capacity = helping.weekly_capacity
+    member.save(
+        update_fields=[
+            "help_area",
+            "help_lat",
+            "help_lng",
+            "travel_km",
+            "languages",
+            "weekly_capacity",
+        ]
+    )
+    names = [skill.name for skill in helping.skills]
+    MemberSkill.objects.filter(member=member).exclude(name__in=names).delete()
+    for skill in helping.skills:
+        MemberSkill.objects.update_or_create(
+            member=member, name=skill.name, defaults={"valid_until": skill.valid_until}
+        )
+    record(
+        action="member.helping_updated",
+        target=member,
+        actor=member,
+        skills=names,
+        languages=list(helping.languages),
+    )
+    return member
+
+
+def _expire_invitations(aid_request: Request, *, keep: Member | None) -> None:
+    """The request is taken or withdrawn: nobody else's invitation to it stands any more."""
+    stale = Invitation.objects.live().filter(request=aid_request)
+    if keep is not None:
+        stale = stale.exclude(member=keep)
+    for invitation in stale:
+        _expire(invitation)
+
+
+def _expire(invitation: Invitation) -> None:
+    if Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.INVITED).update(
+        status=Invitation.Status.EXPIRED, responded_at=timezone.now()
+    ):
+        invitation.refresh_from_db()
+        record(action="invitation.expired", target=invitation, actor=None)
+
+
+def _invite(
+    *,
+    aid_request: Request,
+    candidate: suggestions.Candidate,
+    invited_by: Member | None,
+    actor: Member | None,
+    after: Invitation | None = None,
+) -> Invitation:
+    """Ask one helper; the partial unique constraint keeps it the only live invitation."""
+    if Invitation.objects.live().filter(request=aid_request).exists():
+        raise ValidationError(
+            _("Someone is already invited to this request; wait for their answer."),
+            code="already_invited",
+        )
+    rank = Invitation.objects.filter(request=aid_request).count() + 1
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                request=aid_request,
+                member=candidate.helper,
+                invited_by=invited_by,
+                rank=rank,
+                reasons=[list(reason) for reason in candidate.reasons],
+            )
+    except IntegrityError:  # a second dispatcher proposed at the same moment
+        raise ValidationError(
+            _("Someone is already invited to this request; wait for their answer."),
+            code="already_invited",
+        ) from None
+    record(
+        action="invitation.created",
+        target=invitation,
+        actor=actor,
+        request_id=aid_request.pk,
+        member_id=candidate.helper.pk,
+        rank=rank,
+        cost=candidate.cost,
+        after_invitation_id=after.pk if after else None,
+    )
+    notify.invited_to_help(invitation)
+    return invitation
+
+
+@transaction.atomic
+def propose_match(*, aid_request: Request, helper: Member, actor: Member) -> Invitation:
+    """A dispatcher asks one helper to take a request; the helper decides (consent)."""
+    from mutua.exchange.access import can_dispatch
+
+    if not can_dispatch(actor, aid_request):
+        raise ValidationError(
+            _("Only an organizer of this network or of the request's pod can propose helpers."),
+            code="not_dispatcher",
+        )
+    if aid_request.status != Request.Status.OPEN:
+        raise ValidationError(_("This request is no longer open."), code="not_open")
+    if Invitation.objects.filter(
+        request=aid_request, member=helper, status__in=suggestions.ANSWERED
+    ).exists():
+        raise ValidationError(
+            _("%(name)s has already answered for this request.") % {"name": helper.display_name},
+            code="already_answered",
+        )
+    candidate = suggestions.pair_candidate(aid_request, helper)
+    if candidate is None:
+        raise ValidationError(
+            _("%(name)s cannot see this request or does not fit it.")
+            % {"name": helper.display_name},
+            code="helper_does_not_fit",
+        )
+    return _invite(aid_request=aid_request, candidate=candidate, invited_by=actor, actor=actor)
+
+
+def propose_suggested(*, network: Network, actor: Member) -> list[Invitation]:
+    """Propose every current suggestion the dispatcher may act on; each one on its own."""
+    invitations: list[Invitation] = []
+    for suggestion in suggestions.suggestions_for(actor, network):
+        if suggestion.candidate is None:
+            continue
+        try:
+            invitations.append(
+                propose_match(
+                    aid_request=suggestion.aid_request,
+                    helper=suggestion.candidate.helper,
+                    actor=actor,
+                )
+            )
+        except ValidationError:
+            continue  # taken or invited meanwhile: the page shows its new state
+    return invitations
+
+
+def _require_invitee(invitation: Invitation, actor: Member) -> None:
+    if invitation.member_id != actor.pk:
+        raise ValidationError(_("This invitation is for someone else."), code="not_invitee")
+
+
+def accept_invitation(*, invitation: Invitation, actor: Member) -> Request:
+    """Say yes: this claims the request, by the same one-winner rule as any claim.
+
+    If someone claimed it in the meantime the answer is ``already_claimed`` and the invitation
+    expires (recorded outside the failed claim's transaction, so it stays expired).
+    """
+    _require_invitee(invitation, actor)
+    try:
+        return _accept(invitation, actor)
+    except ValidationError as error:
+        if error.code == "already_claimed":
+            with transaction.atomic():
+                _expire(invitation)
+        raise
+
+
+@transaction.atomic
+def _accept(invitation: Invitation, actor: Member) -> Request:
+    if not Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.INVITED).update(
+        status=Invitation.Status.ACCEPTED, responded_at=timezone.now()
+    ):
+        invitation.refresh_from_db()
+        answered = invitation.status != Invitation.Status.EXPIRED
+        if not answered and invitation.request.status != Request.Status.OPEN:
+            raise ValidationError(
+                _("Someone else has already taken this request. Thank you all the same!"),
+                code="already_claimed",
+            )
+        raise ValidationError(_("You already answered this invitation."), code="not_live")
+    aid_request = claim_request(aid_request=invitation.request, actor=actor)
+    invitation.refresh_from_db()
+    record(action="invitation.accepted", target=invitation, actor=actor, request_id=aid_request.pk)
+    return aid_request
+
+
+@transaction.atomic
+def decline_invitation(*, invitation: Invitation, actor: Member) -> Invitation | None:
+    """Say no, no reason asked. The next best helper (decliners left out) is asked at once."""
+    _require_invitee(invitation, actor)
+    if not Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.INVITED).update(
+        status=Invitation.Status.DECLINED, responded_at=timezone.now()
+    ):
+        raise ValidationError(_("You already answered this invitation."), code="not_live")
+    invitation.refresh_from_db()
+    record(action="invitation.declined", target=invitation, actor=actor)
+    aid_request = Request.objects.select_related("network", "pod").get(pk=invitation.request_id)
+    if aid_request.status != Request.Status.OPEN:
+        return None
+    candidate = suggestions.next_candidate(aid_request)
+    if candidate is None:
+        record(action="invitation.no_next_helper", target=aid_request, actor=None)
+        return None
+    return _invite(
+        aid_request=aid_request,
+        candidate=candidate,
+        invited_by=invitation.invited_by,
+        actor=None,
+        after=invitation,
+    )

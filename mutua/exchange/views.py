@@ -6,6 +6,7 @@ Rules live in services.py and who-sees-what in access.py; nothing here decides e
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 
@@ -17,22 +18,25 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from mutua.exchange import access, services
+from mutua.exchange import access, services, suggestions
 from mutua.exchange.forms import (
     OFFER_FIELD_FOR_CODE,
     AnswerOfferForm,
     MessageForm,
     OfferFilterForm,
     OfferForm,
+    ProposeForm,
     RequestFilterForm,
     RequestForm,
     add_service_error,
 )
-from mutua.exchange.models import Offer, Request, RequestQuerySet, Scope
+from mutua.exchange.models import Invitation, Offer, Request, RequestQuerySet, Scope
 from mutua.members.access import member_for_user
-from mutua.members.models import Member
+from mutua.members.forms import HELPING_ERROR_FIELDS, HelpingForm, attach_error
+from mutua.members.models import Member, MemberSkill
 
 PAGE_SIZE = 25
 
@@ -401,5 +405,175 @@ def my_activity(request: HttpRequest, member: Member) -> HttpResponse:
     return render(
         request,
         "exchange/my_activity.html",
-        {"my_requests": mine, "helping": helping, "my_offers": offers},
+        {
+            "my_requests": mine,
+            "helping": helping,
+            "my_offers": offers,
+            "invitation_count": Invitation.objects.live().filter(member=member).count(),
+        },
+    )
+
+
+# --- Matching: suggestions for dispatchers, invitations and "you could help with" ----------
+
+
+@dataclass(frozen=True)
+class SuggestionRow:
+    """One line of the dispatcher's page, already worded in the reader's language."""
+
+    aid_request: Request
+    helper: Member | None
+    reasons: str
+    cost: int | None
+    breakdown: list[tuple[str, str]]
+    why_unmatched: str
+    invitation: Invitation | None
+
+
+def _row(suggestion: suggestions.Suggestion) -> SuggestionRow:
+    candidate = suggestion.candidate
+    return SuggestionRow(
+        aid_request=suggestion.aid_request,
+        helper=candidate.helper if candidate else None,
+        reasons=suggestions.describe_all(candidate.reasons) if candidate else "",
+        cost=candidate.cost if candidate else None,
+        breakdown=[(suggestions.describe_part(part), part.value) for part in candidate.breakdown]
+        if candidate
+        else [],
+        why_unmatched=suggestions.describe(suggestion.why_unmatched)
+        if suggestion.why_unmatched
+        else "",
+        invitation=suggestion.invitation,
+    )
+
+
+@member_required
+def suggestion_list(request: HttpRequest, member: Member, slug: str) -> HttpResponse:
+    """The dispatcher's page: who could take each open request, and why."""
+    network = access.access_dispatch_network(member, slug)
+    rows = [_row(s) for s in suggestions.suggestions_for(member, network)]
+    return render(
+        request,
+        "exchange/suggestions.html",
+        {
+            "network": network,
+            "matched": [r for r in rows if r.helper is not None],
+            "invited": [r for r in rows if r.invitation is not None],
+            "unmatched": [r for r in rows if r.helper is None and r.invitation is None],
+        },
+    )
+
+
+@require_POST
+@member_required
+def propose(request: HttpRequest, member: Member, request_id: int) -> HttpResponse:
+    aid_request = access.access_request(member, request_id)
+    form = ProposeForm(request.POST)
+    helper = (
+        Member.objects.filter(pk=form.cleaned_data["helper"]).first() if form.is_valid() else None
+    )
+    if helper is None:
+        messages.error(request, _("Choose a helper to propose."))
+    else:
+        try:
+            services.propose_match(aid_request=aid_request, helper=helper, actor=member)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            if error.code == "not_dispatcher":
+                return redirect(aid_request)  # the suggestions page is not theirs to see
+        else:
+            messages.success(
+                request,
+                _("%(name)s is invited. They will answer with one tap.")
+                % {"name": helper.display_name},
+            )
+    return redirect("exchange:suggestions", slug=aid_request.network.slug)
+
+
+@require_POST
+@member_required
+def propose_all(request: HttpRequest, member: Member, slug: str) -> HttpResponse:
+    network = access.access_dispatch_network(member, slug)
+    invitations = services.propose_suggested(network=network, actor=member)
+    messages.success(
+        request,
+        ngettext("%(count)d helper invited.", "%(count)d helpers invited.", len(invitations))
+        % {"count": len(invitations)},
+    )
+    return redirect("exchange:suggestions", slug=network.slug)
+
+
+@member_required
+def invitation_list(request: HttpRequest, member: Member) -> HttpResponse:
+    """Invitations to help: accept or decline with one tap. No private details before a yes."""
+    invitations = list(
+        Invitation.objects.filter(member=member).select_related(
+            "request__requester", "request__pod"
+        )[:50]
+    )
+    rows = [(i, suggestions.describe_all(i.reasons)) for i in invitations]
+    return render(
+        request,
+        "exchange/invitations.html",
+        {
+            "live": [(i, why) for i, why in rows if i.status == Invitation.Status.INVITED],
+            "answered": [(i, why) for i, why in rows if i.status != Invitation.Status.INVITED],
+        },
+    )
+
+
+@require_POST
+@member_required
+def invitation_answer(
+    request: HttpRequest, member: Member, invitation_id: int, answer: str
+) -> HttpResponse:
+    invitation = access.access_invitation(member, invitation_id)
+    try:
+        if answer == "accept":
+            aid_request = services.accept_invitation(invitation=invitation, actor=member)
+            messages.success(request, _("You are helping with this request. Thank you!"))
+            return redirect(aid_request)
+        if answer == "decline":
+            services.decline_invitation(invitation=invitation, actor=member)
+            messages.success(request, _("No problem. We will ask someone else."))
+        else:
+            raise Http404
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("exchange:invitations")
+
+
+@member_required
+def could_help(request: HttpRequest, member: Member) -> HttpResponse:
+    """Requests this member fits, best first, by the same cost the dispatchers' page uses."""
+    ranked = suggestions.could_help_with(member)
+    return render(
+        request,
+        "exchange/could_help.html",
+        {
+            "rows": [(r, suggestions.describe_all(c.reasons)) for r, c in ranked],
+            "has_help_area": member.has_help_area,
+        },
+    )
+
+
+@member_required
+def helping_profile(request: HttpRequest, member: Member) -> HttpResponse:
+    """How the member can help: area, reach, languages, skills, requests a week."""
+    if request.method == "POST":
+        form = HelpingForm.from_post(request.POST)
+        if form.is_valid():
+            try:
+                services.update_helping_profile(member=member, helping=form.helping())
+            except ValidationError as error:
+                attach_error(form, error, HELPING_ERROR_FIELDS)
+            else:
+                messages.success(request, _("Saved. We will suggest you for requests that fit."))
+                return redirect("exchange:helping_profile")
+        return render(request, "exchange/helping_profile.html", {"form": form}, status=400)
+    skills = list(MemberSkill.objects.filter(member=member).values_list("name", "valid_until"))
+    return render(
+        request, "exchange/helping_profile.html", {"form": HelpingForm.for_member(member, skills)}
     )

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import date
 from typing import Any
 
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -16,6 +17,12 @@ from django.utils.translation import gettext_lazy as _
 # knowing each other. Larger networks grow by adding pods.
 POD_MIN_HOUSEHOLDS = 3
 POD_MAX_HOUSEHOLDS = 8
+
+# Languages a member may say they speak: Django's list (its names are translated in Django's own
+# catalogue), far more than the few languages Mutua's pages are written in.
+SPOKEN_LANGUAGES: list[tuple[str, str]] = list(global_settings.LANGUAGES)
+# Home areas are kept to about a kilometre (two decimals of a degree), never an exact address.
+COARSE_DECIMALS = 2
 
 
 class UserManager(BaseUserManager["User"]):
@@ -151,10 +158,36 @@ class Member(models.Model):
     )
     # Categories the member wants to hear about when new requests come in (empty: all).
     notify_categories = models.JSONField(default=list, blank=True)
+    # How the member can help, read by matching (mutua/exchange/suggestions.py). The home area
+    # is coarse: a name and a point rounded to about 1 km, never an address.
+    help_area = models.CharField(
+        _("area you help around"),
+        max_length=120,
+        blank=True,
+        help_text=_("A neighbourhood or a landmark, e.g. “Maple St, near the library”."),
+    )
+    help_lat = models.FloatField(_("rough latitude"), null=True, blank=True)
+    help_lng = models.FloatField(_("rough longitude"), null=True, blank=True)
+    travel_km = models.PositiveSmallIntegerField(_("how far you can go (km)"), default=3)
+    # Language codes from SPOKEN_LANGUAGES; empty means just the preferred language.
+    languages = models.JSONField(default=list, blank=True)
+    weekly_capacity = models.PositiveSmallIntegerField(
+        _("requests you can take on a week"), default=2
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["display_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(help_lat__isnull=True) | Q(help_lat__gte=-90, help_lat__lte=90),
+                name="member_help_lat_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(help_lng__isnull=True) | Q(help_lng__gte=-180, help_lng__lte=180),
+                name="member_help_lng_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -162,6 +195,48 @@ class Member(models.Model):
     @property
     def email(self) -> str:
         return self.user.email
+
+    @property
+    def spoken_languages(self) -> list[str]:
+        """The languages the member speaks: the ones they listed, else their preferred one."""
+        return list(self.languages) or [self.preferred_language]
+
+    @property
+    def has_help_area(self) -> bool:
+        return self.help_lat is not None and self.help_lng is not None
+
+
+class MemberSkillQuerySet(models.QuerySet["MemberSkill"]):
+    def valid_on(self, day: date) -> MemberSkillQuerySet:
+        """Skills with no expiry, or whose certificate is still valid on this day."""
+        return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
+class MemberSkill(models.Model):
+    """A skill or certificate ("food handling", "first aid", "driver's licence").
+
+    A certificate has a `valid_until` day; after it a request needing it no longer fits.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="skills")
+    # Stored lower-case and trimmed, so "First aid" on a request finds "first aid" here.
+    name = models.CharField(_("skill or certificate"), max_length=80)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MemberSkillQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "name"], name="one_skill_name_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_until is None or self.valid_until >= day
 
 
 class NetworkMembership(models.Model):

@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from mutua.members.models import Member, PodMembership
 from mutua.notifications.tasks import send_email
 
 if TYPE_CHECKING:
-    from mutua.exchange.models import Message, Request
+    from mutua.exchange.models import Invitation, Message, Request
 
 
 def _queue_email(member: Member, template: str, context: dict[str, object]) -> None:
@@ -97,3 +98,24 @@ def sign_in_code(*, email: str, code: str, language: str) -> None:
             {"code": code, "minutes": settings.SIGN_IN_CODE_TTL_MINUTES},
         )
     transaction.on_commit(lambda: send_email.enqueue(to=email, subject=subject, body=body))
+
+
+def invited_to_help(invitation: Invitation) -> None:
+    """Ask the invited helper, in their language, with the matcher's reasons and one link."""
+    from mutua.exchange.suggestions import describe_all
+
+    member = invitation.member
+    aid_request = invitation.request
+    with translation.override(member.preferred_language):
+        reasons = describe_all(invitation.reasons)
+    _queue_email(
+        member,
+        "invitation",
+        {
+            "aid_request": aid_request,
+            "recipient": member,
+            "requester": aid_request.requester,
+            "reasons": reasons,
+            "url": settings.SITE_URL + reverse("exchange:invitations"),
+        },
+    )
