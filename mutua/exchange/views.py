@@ -13,8 +13,6 @@ from typing import Any, Concatenate, ParamSpec
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -34,6 +32,7 @@ from mutua.exchange.forms import (
     add_service_error,
 )
 from mutua.exchange.models import Invitation, Offer, Request, RequestQuerySet, Scope
+from mutua.lib.pages import page_of
 from mutua.members.access import member_for_user
 from mutua.members.forms import HELPING_ERROR_FIELDS, HelpingForm, attach_error
 from mutua.members.models import Member, MemberSkill
@@ -59,15 +58,13 @@ def member_required(view: MemberView[P]) -> Callable[Concatenate[HttpRequest, P]
     return wrapper
 
 
-def _open_first(queryset: RequestQuerySet) -> RequestQuerySet:
-    """Open requests first (they still need someone), then the newest."""
-    return queryset.annotate(
-        is_closed=Case(
-            When(status=Request.Status.OPEN, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    ).order_by("is_closed", "-created_at", "-id")
+def _newest_first(queryset: RequestQuerySet, show: str) -> RequestQuerySet:
+    """Newest first; when showing open and claimed requests, the open ones (still needing someone)
+    come first. "open" sorts after "claimed", so a descending status order does that while the
+    database can still walk an index instead of sorting every row."""
+    if show == RequestFilterForm.SHOW_ACTIVE:
+        return queryset.order_by("-status", "-created_at", "-id")
+    return queryset.order_by("-created_at", "-id")
 
 
 @member_required
@@ -88,7 +85,7 @@ def request_list(request: HttpRequest, member: Member) -> HttpResponse:
         requests = requests.filter(scope=Scope.NETWORK)
     elif where.startswith("pod-"):
         requests = requests.filter(pod_id=int(where.removeprefix("pod-")))
-    page = Paginator(_open_first(requests), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(_newest_first(requests, show), request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -274,7 +271,7 @@ def offer_list(request: HttpRequest, member: Member) -> HttpResponse:
     offers = Offer.objects.visible_to(member).active().select_related("pod", "offerer")
     if wanted.get("category"):
         offers = offers.filter(category=wanted["category"])
-    page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(offers, request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -395,13 +392,33 @@ def offer_answer(request: HttpRequest, member: Member, offer_id: int) -> HttpRes
     )
 
 
+# Closed items shown on "my activity": everything still going on is listed, the history is not,
+# so the page stays the same size however long someone has been a member.
+RECENT_CLOSED = 10
+
+
+def _current_and_recent(queryset: RequestQuerySet) -> list[Request]:
+    """Requests still going on (open first), then the most recently closed ones."""
+    going_on = (Request.Status.OPEN, Request.Status.CLAIMED, Request.Status.FULFILLED)
+    return [
+        *queryset.filter(status__in=going_on).order_by("-status", "-created_at", "-id"),
+        *queryset.exclude(status__in=going_on).order_by("-created_at", "-id")[:RECENT_CLOSED],
+    ]
+
+
 @member_required
 def my_activity(request: HttpRequest, member: Member) -> HttpResponse:
-    mine = _open_first(Request.objects.filter(requester=member).select_related("pod", "claimed_by"))
-    helping = _open_first(
+    mine = _current_and_recent(
+        Request.objects.filter(requester=member).select_related("pod", "claimed_by")
+    )
+    helping = _current_and_recent(
         Request.objects.filter(claimed_by=member).select_related("pod", "requester")
     )
-    offers = Offer.objects.filter(offerer=member).select_related("pod")
+    member_offers = Offer.objects.filter(offerer=member).select_related("pod")
+    offers = [
+        *member_offers.active().order_by("-created_at"),
+        *member_offers.exclude(status=Offer.Status.ACTIVE).order_by("-created_at")[:RECENT_CLOSED],
+    ]
     return render(
         request,
         "exchange/my_activity.html",
