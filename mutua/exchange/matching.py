@@ -539,6 +539,8 @@ def nearby_pairs(
     cell_km: float = 1.0,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """All (request, helper, km) with the request within the helper's own travel radius."""
+    if np.asarray(request_lat).size == 0 or np.asarray(helper_lat).size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
     grid = GridIndex(request_lat, request_lng, cell_km)
     h_lat = np.asarray(helper_lat, dtype=np.float64).tolist()
     h_lng = np.asarray(helper_lng, dtype=np.float64).tolist()

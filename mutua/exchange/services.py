@@ -225,6 +225,11 @@ def claim_request(*, aid_request: Request, actor: Member) -> Request:
     """Give the request to the first member who claims it; every later claim gets a clear error."""
     if aid_request.requester_id == actor.pk:
         raise ValidationError(_("You cannot claim your own request."), code="own_request")
+    # Every front door checks access first; this keeps a new one (SMS, a script) from skipping it.
+    if not Request.objects.visible_to(actor).filter(pk=aid_request.pk).exists():
+        raise ValidationError(
+            _("This request is not shared with your pod or network."), code="not_visible"
+        )
     now = timezone.now()
     won = _transition(
         aid_request,
@@ -464,6 +469,10 @@ def answer_offer(*, offer: Offer, actor: Member, draft: RequestDraft) -> Request
         raise ValidationError(_("This offer is no longer available."), code="offer_withdrawn")
     if offer.offerer_id == actor.pk:
         raise ValidationError(_("You cannot answer your own offer."), code="own_offer")
+    if not Offer.objects.visible_to(actor).filter(pk=offer.pk).exists():
+        raise ValidationError(
+            _("This offer is not shared with your pod or network."), code="not_visible"
+        )
     _check_request_draft(draft, author=actor, is_new=True)
     now = timezone.now()
     aid_request = Request.objects.create(

@@ -565,3 +565,11 @@ def test_command_exits_with_code_2_on_bad_input(tmp_path: Path) -> None:
     assert completed.returncode == 2
     assert "unknown helper 'y'" in completed.stderr
     assert completed.stdout == ""
+
+
+def test_nearby_pairs_with_no_requests_or_no_helpers_is_empty() -> None:
+    from mutua.exchange.matching import nearby_pairs
+
+    for requests, helpers in (([], [1.0]), ([1.0], [])):
+        rs, hs, km = nearby_pairs(requests, requests, helpers, helpers, [3.0] * len(helpers))
+        assert len(rs) == len(hs) == len(km) == 0

@@ -746,3 +746,20 @@ def test_bad_answer_to_offer_saves_nothing(world: World) -> None:
         )
 
     assert row_counts() == before
+
+
+def test_service_refuses_a_claim_from_someone_the_request_is_not_shared_with(world: World) -> None:
+    aid_request = services.create_request(
+        author=world.rosa,
+        draft=services.RequestDraft(
+            pod=world.maple, scope="pod", category="groceries", summary="Milk and eggs"
+        ),
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.claim_request(aid_request=aid_request, actor=world.dev)
+    assert refused.value.code == "not_visible"
+    aid_request.refresh_from_db()
+    assert aid_request.status == Request.Status.OPEN and aid_request.claimed_by is None
+    services.claim_request(aid_request=aid_request, actor=world.ben)
+    aid_request.refresh_from_db()
+    assert aid_request.claimed_by == world.ben
