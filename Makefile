@@ -56,3 +56,11 @@ bench-quick: install
 
 bench-routes: install
 	$(PY) -m bench.run --routes-all
+
+# Spanish catalogue: pick up new strings, then translate them in mutua/locale/es/.../django.po
+# (no empty or fuzzy entries: mutua/members/tests/test_translations.py checks) and compile.
+# Commit the .po and the .mo: the .mo lets `make demo` run without gettext installed.
+messages: install
+	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=staticfiles --ignore=bench \
+		-d django --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv

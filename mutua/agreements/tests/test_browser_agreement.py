@@ -61,14 +61,15 @@ def test_agreement_walks_from_proposal_to_adoption_and_signature(
     deadline = timezone.localtime(timezone.now() + timedelta(hours=2))
     rosa.field("Voting closes at").fill(deadline.strftime("%Y-%m-%dT%H:%M"))
     rosa.press("Open for votes")
-    expect(rosa.page.get_by_text(rosa.t("an agreement has all five sections"))).to_be_visible()
+    missing = rosa.t("Write the “%(section)s” section: an agreement has all five sections.")
+    expect(rosa.page.get_by_text(missing % {"section": rosa.t("Boundaries")})).to_be_visible()
     expect(rosa.field("Membership")).to_have_value(TEXT.membership)
     rosa.axe("proposal form with an error")
     assert not Proposal.objects.exists()
 
     rosa.field("Boundaries").fill(TEXT.boundaries)
     rosa.press("Open for votes")
-    expect(rosa.page.get_by_role("heading", level=1, name="Our agreement")).to_be_visible()
+    expect(rosa.page.get_by_role("heading", level=1, name=rosa.t("Our agreement"))).to_be_visible()
     rosa.axe("proposal page, open")
     proposal = Proposal.objects.get()
 
@@ -92,7 +93,8 @@ def test_agreement_walks_from_proposal_to_adoption_and_signature(
     with time_machine.travel(proposal.deadline_at + timedelta(minutes=1)):
         rosa.page.reload()
         rosa.press("Count the votes and close")
-        expect(rosa.page.get_by_text("Adopted as version 1 of the agreement.")).to_be_visible()
+        adopted = rosa.t("Adopted as version %(number)s of the agreement.") % {"number": 1}
+        expect(rosa.page.get_by_text(adopted)).to_be_visible()
         rosa.axe("proposal page, adopted")
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.ADOPTED
