@@ -18,10 +18,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -39,6 +42,7 @@ from mutua.decisions.models import (
 from mutua.decisions.owners import Owner
 from mutua.members.access import is_pod_member, is_pod_organizer
 from mutua.members.models import Member, Pod
+from mutua.notifications.tasks import send_email
 
 MAX_TITLE_LENGTH = 140
 MAX_AGENDA_ITEM_LENGTH = 200
@@ -72,6 +76,27 @@ class Tally:
 
     def as_json(self) -> dict[str, Any]:
         return {"votes": self.votes, "counts": self.counts, "mean": self.mean}
+
+
+def _tell_members(proposal: Proposal, template: str, *, exclude: Member | None) -> None:
+    """Email everyone who takes part, each in their language, once the change is committed."""
+    url = settings.SITE_URL + proposal.get_absolute_url()
+    members = proposal.owner.members().select_related("user").order_by("id")
+    if exclude is not None:
+        members = members.exclude(pk=exclude.pk)
+    for member in members:
+        with translation.override(member.preferred_language):
+            context = {
+                "proposal": proposal,
+                "recipient": member,
+                "owner": proposal.owner.name,
+                "status": proposal.get_status_display(),
+                "url": url,
+            }
+            subject = render_to_string(f"decisions/email/{template}_subject.txt", context)
+            body = render_to_string(f"decisions/email/{template}_body.txt", context)
+        send = partial(send_email.enqueue, to=member.user.email, subject=subject.strip(), body=body)
+        transaction.on_commit(send)
 
 
 def _check_aware_future(moment: datetime, *, code: str, message: str) -> None:
@@ -148,6 +173,7 @@ def create_proposal(*, actor: Member, draft: ProposalDraft) -> Proposal:
         ),
     )
     record(action="proposal.created", target=proposal, actor=actor, kind=proposal.kind)
+    _tell_members(proposal, "proposal_opened", exclude=actor)
     return proposal
 
 
@@ -296,6 +322,7 @@ def close_proposal(
     record(action=f"proposal.{proposal.status}", target=proposal, actor=actor, **tally.as_json())
     if proposal.status == Proposal.Status.ADOPTED:
         act_on_adoption(proposal, actor=actor)
+    _tell_members(proposal, "proposal_closed", exclude=None)
     return proposal
 
 

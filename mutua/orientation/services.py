@@ -4,8 +4,9 @@ Succession rule: nothing a member holds silently disappears. Before a member lea
 takes a break), ``handover_preview`` lists what needs a new holder; ``leave_pod`` refuses
 ("handover_unconfirmed") until that list was confirmed, and refuses ("handover_changed") when it
 changed since it was shown. After leaving, the member's future shifts in the pod are unfilled (so
-escalation asks standby members, then organizers, then everyone), their holdings of the pod's
-roles end, and their convener/deputy seats in the network's groups pass on. Every item is in an
+the rotation refills them, or escalation asks standby members, then organizers, then everyone),
+their holdings of the pod's roles end, their open swaps in the pod are cancelled (the other side
+is emailed), and their convener/deputy seats in the network's groups pass on. Every item is in an
 audit row.
 """
 
@@ -17,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +30,7 @@ from mutua.members.models import Member, Pod, PodMembership
 from mutua.members.services import normalize_phone
 from mutua.orientation.models import CommitmentDeferral, EmergencyContact
 from mutua.schedules import services as schedules
-from mutua.schedules.models import MemberPause, RoleHolder, Shift
+from mutua.schedules.models import MemberPause, RoleHolder, Shift, SwapRequest
 
 HELD = (Shift.Status.ASSIGNED, Shift.Status.COVER_REQUESTED)
 
@@ -255,6 +257,15 @@ def leave_pod(
             reason="left_pod",
         )
     RoleHolder.objects.filter(pk__in=[h.pk for h in preview.holds]).delete()
+    # Swaps they asked for or were asked about in this pod can't happen now: called off, and
+    # the other side is told (after commit, in their language).
+    cancelled = schedules.cancel_open_swaps(
+        swaps=SwapRequest.objects.filter(
+            Q(from_member=member) | Q(to_member=member), shift__role__pod=pod
+        ),
+        actor=actor,
+        reason="left_pod",
+    )
     vacated = (
         groups.vacate_positions(member=member, network=pod.network, actor=actor)
         if preview.seats
@@ -278,6 +289,7 @@ def leave_pod(
             for v in vacated
         ],
         was_organizer=preview.is_pod_organizer,
+        cancelled_swap_ids=[swap.pk for swap in cancelled],
     )
     return preview
 

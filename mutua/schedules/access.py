@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from django.http import Http404
 
-from mutua.members.access import is_pod_member, is_pod_organizer
-from mutua.members.models import Member, Pod
+from mutua.members.access import is_pod_member, is_pod_organizer, network_ids
+from mutua.members.models import Member, Network, Pod
 from mutua.schedules.models import CalendarFeed, Role, Shift, SwapRequest
 
 
@@ -56,6 +56,14 @@ def access_schedule_pod(member: Member, pod_id: int) -> Pod:
     if not is_pod_member(member, pod) and not is_pod_organizer(member, pod):
         raise Http404
     return pod
+
+
+def access_schedule_network(member: Member, network_id: int) -> Network:
+    """A network whose roles the member may see: one they belong to."""
+    network = Network.objects.filter(pk=network_id, pk__in=network_ids(member)).first()
+    if network is None:
+        raise Http404
+    return network
 
 
 def feed_member(secret: str) -> Member | None:

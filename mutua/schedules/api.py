@@ -68,6 +68,7 @@ class RoleIn(Schema):
 
 class RoleFilters(Schema):
     pod_id: int | None = None
+    network_id: int | None = None
 
 
 class HolderIn(Schema):
@@ -105,6 +106,30 @@ class PauseIn(Schema):
     starts_on: date
     ends_on: date
     note: str = ""
+    seen: str | None = Field(
+        None, description="The fingerprint of the preview shown; refused if it changed since"
+    )
+
+
+class PausePreviewIn(Schema):
+    starts_on: date
+    ends_on: date
+
+
+class HandoverOut(Schema):
+    """What a change leaves with nobody; send ``fingerprint`` back as ``seen`` to confirm it."""
+
+    shifts: list[ShiftOut]
+    roles: list[HolderOut]
+    fingerprint: str
+
+
+class StepDownIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    seen: str | None = Field(
+        None, description="The fingerprint of the preview shown; refused if it changed since"
+    )
 
 
 class PauseOut(Schema):
@@ -178,6 +203,8 @@ def list_roles(request: HttpRequest, filters: Query[RoleFilters]) -> list[RoleOu
     roles = Role.objects.visible_to(current_member(request)).active()
     if filters.pod_id is not None:
         roles = roles.filter(pod_id=filters.pod_id)
+    if filters.network_id is not None:
+        roles = roles.filter(network_id=filters.network_id)
     return [RoleOut.model_validate(role) for role in roles]
 
 
@@ -234,8 +261,47 @@ def pause(request: HttpRequest, payload: PauseIn) -> Status[PauseOut]:
         ends_on=payload.ends_on,
         note=payload.note,
         actor=member,
+        seen=payload.seen,
     )
     return Status(201, PauseOut.model_validate(made))
+
+
+def _handover_out(handover: services.ShiftHandover) -> HandoverOut:
+    return HandoverOut(
+        shifts=[ShiftOut.model_validate(shift) for shift in handover.shifts],
+        roles=[HolderOut.model_validate(hold) for hold in handover.holds],
+        fingerprint=handover.fingerprint,
+    )
+
+
+@router.get("/me/pauses/preview", response={200: HandoverOut, **ERRORS})
+def pause_preview(request: HttpRequest, filters: Query[PausePreviewIn]) -> HandoverOut:
+    """The shifts a break on these days would open for others, and the roles I hold."""
+    member = current_member(request)
+    services.check_pause_dates(starts_on=filters.starts_on, ends_on=filters.ends_on)
+    handover = services.pause_handover(
+        member=member, starts_on=filters.starts_on, ends_on=filters.ends_on
+    )
+    return _handover_out(handover)
+
+
+@router.get("/roles/{role_id}/step-down", response={200: HandoverOut, **ERRORS})
+def step_down_preview(request: HttpRequest, role_id: int) -> HandoverOut:
+    """My upcoming shifts of this role that stepping down would leave with nobody."""
+    member = current_member(request)
+    role = access.access_role(member, role_id)
+    return _handover_out(services.step_down_handover(role=role, member=member))
+
+
+@router.post("/roles/{role_id}/step-down", response={200: HandoverOut, **WRITE_ERRORS})
+def step_down(request: HttpRequest, role_id: int, payload: StepDownIn) -> HandoverOut:
+    """Stop holding this role; my upcoming shifts of it are opened for others."""
+    member = current_member(request)
+    role = access.access_role(member, role_id)
+    handed_on = services.step_down_from_role(
+        role=role, member=member, actor=member, seen=payload.seen
+    )
+    return _handover_out(handed_on)
 
 
 def _shift_action(request: HttpRequest, shift_id: int, action: str) -> ShiftOut:

@@ -207,6 +207,8 @@ class SwapRequest(models.Model):
         PROPOSED = "proposed", _("Waiting for an answer")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
+        # The shift changed hands another way, or one of the two left, paused or stepped down.
+        CANCELLED = "cancelled", _("Cancelled")
 
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="swap_requests")
     their_shift = models.ForeignKey(

@@ -15,7 +15,7 @@ from django.db.models import DecimalField, Max, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from mutua.members.models import Member, Pod, PodMembership
+from mutua.members.models import Member, Network, Pod, PodMembership
 from mutua.schedules import workload
 from mutua.schedules.models import MemberCapacity, Role, RoleCompetence, RoleHolder, Shift
 
@@ -57,6 +57,19 @@ def roles_with_people(pod: Pod) -> list[Role]:
     return list(
         Role.objects.active()
         .filter(pod=pod)
+        .prefetch_related(
+            Prefetch("holders", queryset=RoleHolder.objects.select_related("member")),
+            Prefetch("competences", queryset=RoleCompetence.objects.select_related("member")),
+        )
+    )
+
+
+def network_roles_with_people(network: Network) -> list[Role]:
+    """The network's own roles (a working group's among them), loaded like a pod's."""
+    return list(
+        Role.objects.active()
+        .filter(network=network)
+        .select_related("working_group_link__group")
         .prefetch_related(
             Prefetch("holders", queryset=RoleHolder.objects.select_related("member")),
             Prefetch("competences", queryset=RoleCompetence.objects.select_related("member")),

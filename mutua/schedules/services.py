@@ -6,6 +6,7 @@ Emails are queued on commit, so a refused or rolled-back change tells nobody any
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,7 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -49,6 +50,9 @@ ESCALATION_LADDER = (
     (EscalationStep.Level.EVERYONE, timedelta(hours=12)),
 )
 HELD = (Shift.Status.ASSIGNED, Shift.Status.COVER_REQUESTED)
+# Shifts left with nobody are refilled from the rotation only when they are further ahead than
+# this (the first escalation step); closer ones are asked for, never handed out unasked.
+REFILL_NOTICE = ESCALATION_LADDER[0][1]
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -295,8 +299,12 @@ def record_training(*, role: Role, member: Member, actor: Member) -> RoleCompete
 def materialize_shifts(*, role: Role, until: datetime, now: datetime | None = None) -> int:
     """Create the role's missing shifts up to ``until``; running it again creates nothing.
 
-    New shifts go to the holders in rotation, skipping anyone paused that day. Existing shifts
-    are never touched, so swaps, cover and pauses already arranged stay as they are.
+    New shifts go to the holders in rotation, skipping anyone paused that day. The same turn of
+    the rotation also refills shifts left with nobody (a pause, someone who left or stepped
+    down) when a holder is free that day, but only those more than REFILL_NOTICE ahead: closer
+    than that, nobody is handed a shift unasked, and escalation asks for help instead. Shifts
+    that have someone are never touched, so swaps and cover already arranged stay as they are.
+    Returns how many shifts were created.
     """
     now = now or timezone.now()
     # Local dates (for pauses) come from the zone; instants and durations are taken in UTC,
@@ -307,27 +315,41 @@ def materialize_shifts(*, role: Role, until: datetime, now: datetime | None = No
             "starts_at", flat=True
         )
     )
-    missing = [start for start in starts if start.astimezone(UTC) not in existing]
-    if not missing:
-        return 0
+    missing = [start.astimezone(UTC) for start in starts if start.astimezone(UTC) not in existing]
+    empty = list(
+        Shift.objects.filter(
+            role=role,
+            status=Shift.Status.UNFILLED,
+            starts_at__gt=now + REFILL_NOTICE,
+            starts_at__lt=until,
+        ).order_by("starts_at")
+    )
     holders = list(
         RoleHolder.objects.filter(role=role, kind=RoleHolder.Kind.HOLDER).values_list(
             "member_id", flat=True
         )
     )
+    if not holders:
+        empty = []  # nobody to refill them from
+    if not missing and not empty:
+        return 0
+    where = recurrence.zone(role.time_zone)
+    # One sequence of slots, in time order: (start in UTC, the empty shift or None for a new one)
+    slots: list[tuple[datetime, Shift | None]] = sorted(
+        [(start, None) for start in missing] + [(shift.starts_at, shift) for shift in empty],
+        key=lambda slot: slot[0],
+    )
+    days = [start.astimezone(where).date() for start, _shift in slots]
     pauses = list(
         MemberPause.objects.filter(
-            member_id__in=holders,
-            starts_on__lte=missing[-1].date(),
-            ends_on__gte=missing[0].date(),
+            member_id__in=holders, starts_on__lte=days[-1], ends_on__gte=days[0]
         )
     )
     unavailable = [
-        frozenset(p.member_id for p in pauses if p.starts_on <= s.date() <= p.ends_on)
-        for s in missing
+        frozenset(p.member_id for p in pauses if p.starts_on <= day <= p.ends_on) for day in days
     ]
     last = (
-        Shift.objects.filter(role=role, starts_at__lt=missing[0], assignee__isnull=False)
+        Shift.objects.filter(role=role, starts_at__lt=slots[0][0], assignee__isnull=False)
         .order_by("-starts_at")
         .values_list("assignee_id", flat=True)
         .first()
@@ -336,15 +358,24 @@ def materialize_shifts(*, role: Role, until: datetime, now: datetime | None = No
     shifts = [
         Shift(
             role=role,
-            starts_at=start.astimezone(UTC),
-            ends_at=start.astimezone(UTC) + role.duration,
+            starts_at=start,
+            ends_at=start + role.duration,
             assignee_id=assignee,
             status=Shift.Status.UNFILLED if assignee is None else Shift.Status.ASSIGNED,
         )
-        for start, assignee in zip(missing, assignees, strict=True)
+        for (start, shift), assignee in zip(slots, assignees, strict=True)
+        if shift is None
     ]
     # ignore_conflicts: two runs at once both skip the other's rows (unique role + starts_at).
     Shift.objects.bulk_create(shifts, ignore_conflicts=True)
+    for (_start, shift), assignee in zip(slots, assignees, strict=True):
+        if shift is None or assignee is None:
+            continue
+        # Conditional: someone may have taken it since it was read; they keep it.
+        if Shift.objects.filter(pk=shift.pk, status=Shift.Status.UNFILLED).update(
+            assignee_id=assignee, status=Shift.Status.ASSIGNED
+        ):
+            record(action="shift.refilled", target=shift, actor=None, assignee_id=assignee)
     return len(shifts)
 
 
@@ -372,7 +403,38 @@ def ask_for_cover(*, shift: Shift, actor: Member) -> Shift:
     ):
         raise ValidationError(_("You already asked for cover."), code="cover_already_requested")
     shift.refresh_from_db()
-    record(action="shift.cover_requested", target=shift, actor=actor)
+    # Those who know the role hear first: its standby members and the others in its rotation.
+    # Their step of the escalation ladder is done now, so the ladder goes on from the organizers.
+    candidates = list(
+        Member.objects.filter(
+            role_holds__role_id=shift.role_id,
+            pk__in=[m.pk for m in owner_members(shift.role)],  # still in the pod
+        )
+        .exclude(pk=actor.pk)
+        .select_related("user")
+        .distinct()
+        .order_by("display_name", "id")
+    )
+    day = shift.local_start.date()
+    away = paused_member_ids([m.pk for m in candidates], day, day)
+    recipients = [m for m in candidates if m.pk not in away]
+    record(
+        action="shift.cover_requested",
+        target=shift,
+        actor=actor,
+        notified_member_ids=[m.pk for m in recipients],
+    )
+    if recipients:
+        EscalationStep.objects.get_or_create(
+            shift=shift,
+            level=EscalationStep.Level.STANDBY,
+            defaults={
+                "notified_member_ids": [m.pk for m in recipients],
+                "created_at": timezone.now(),
+            },
+        )
+    for member in recipients:
+        _email(member, "cover_asked", _shift_context(shift, member, actor=actor))
     return shift
 
 
@@ -402,6 +464,11 @@ def take_cover(*, shift: Shift, actor: Member) -> Shift:
         actor=actor,
         previous_assignee_id=previous.pk if previous else None,
     )
+    cancel_open_swaps(
+        swaps=SwapRequest.objects.filter(Q(shift=shift) | Q(their_shift=shift)),
+        actor=actor,
+        reason="cover_taken",
+    )
     if previous is not None:
         _email(previous, "cover_taken", _shift_context(shift, previous, helper=actor))
     return shift
@@ -430,31 +497,95 @@ def complete_shift(*, shift: Shift, actor: Member) -> Shift:
 # --- Pauses and capacity ------------------------------------------------------------------
 
 
-@transaction.atomic
-def pause_member(
-    *, member: Member, starts_on: date, ends_on: date, note: str = "", actor: Member
-) -> MemberPause:
-    """Take a rest ("away until March"): your shifts in those days are opened for others."""
-    if actor.pk != member.pk:
-        raise ValidationError(_("Only you can pause yourself."), code="not_yours")
+@dataclass(frozen=True)
+class ShiftHandover:
+    """Shifts a change would leave with nobody, shown before the change is confirmed."""
+
+    shifts: list[Shift]
+    holds: list[RoleHolder]  # the roles the member holds (their deputies and standby step in)
+
+    @property
+    def fingerprint(self) -> str:
+        """What was shown, in short: a confirmation of an older list is not a confirmation."""
+        parts = sorted(
+            [f"s{s.pk}:{s.assignee_id}" for s in self.shifts]
+            + [f"h{h.pk}:{h.kind}" for h in self.holds]
+        )
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _check_handover(handover: ShiftHandover, *, confirm_handover: bool, seen: str | None) -> None:
+    if not confirm_handover:
+        raise ValidationError(
+            _("Look through what needs a new holder and confirm it first."),
+            code="handover_unconfirmed",
+        )
+    if seen is not None and seen != handover.fingerprint:
+        raise ValidationError(
+            _("What you hold changed since the list was shown. Look through it again."),
+            code="handover_changed",
+        )
+
+
+def pause_handover(
+    *, member: Member, starts_on: date, ends_on: date, now: datetime | None = None
+) -> ShiftHandover:
+    """The member's shifts on the days of a break (in each role's own time zone) and their roles."""
+    now = now or timezone.now()
+    # Local dates differ by zone, so pick the shifts in Python (a member holds only a few).
+    held = Shift.objects.filter(
+        assignee=member,
+        status__in=HELD,
+        starts_at__gt=now,
+        starts_at__lt=timezone.make_aware(datetime.combine(ends_on, time())) + timedelta(days=2),
+    ).select_related("role")
+    shifts = [s for s in held if starts_on <= s.local_start.date() <= ends_on]
+    holds = list(
+        RoleHolder.objects.filter(member=member, role__archived_at=None)
+        .select_related("role")
+        .order_by("role__name", "role_id")
+    )
+    return ShiftHandover(shifts=shifts, holds=holds)
+
+
+def check_pause_dates(*, starts_on: date, ends_on: date) -> None:
+    """A break ends on or after its first day, and not before today."""
     if ends_on < starts_on:
         raise ValidationError(
             _("The break must end on or after the day it starts."), code="pause_out_of_order"
         )
     if ends_on < timezone.localdate():
         raise ValidationError(_("This break is already over."), code="pause_in_past")
+
+
+@transaction.atomic
+def pause_member(
+    *,
+    member: Member,
+    starts_on: date,
+    ends_on: date,
+    note: str = "",
+    actor: Member,
+    confirm_handover: bool = True,
+    seen: str | None = None,
+) -> MemberPause:
+    """Take a rest ("away until March"): your shifts in those days are opened for others.
+
+    Pages show ``pause_handover`` first and pass the fingerprint they showed as ``seen``, so the
+    break never opens a shift the member did not see listed.
+    """
+    if actor.pk != member.pk:
+        raise ValidationError(_("Only you can pause yourself."), code="not_yours")
+    check_pause_dates(starts_on=starts_on, ends_on=ends_on)
+    handover = pause_handover(member=member, starts_on=starts_on, ends_on=ends_on)
+    _check_handover(handover, confirm_handover=confirm_handover, seen=seen)
     pause = MemberPause.objects.create(
         member=member, starts_on=starts_on, ends_on=ends_on, note=note.strip()[:200]
     )
-    # Local dates differ by zone, so pick the shifts in Python (a member holds only a few).
-    held = Shift.objects.filter(
-        assignee=member,
-        status__in=HELD,
-        starts_at__gt=timezone.now(),
-        starts_at__lt=timezone.make_aware(datetime.combine(ends_on, time())) + timedelta(days=2),
-    ).select_related("role")
-    freed = [s.pk for s in held if starts_on <= s.local_start.date() <= ends_on]
-    Shift.objects.filter(pk__in=freed).update(assignee=None, status=Shift.Status.UNFILLED)
+    freed = [s.pk for s in handover.shifts]
+    Shift.objects.filter(pk__in=freed, assignee=member, status__in=HELD).update(
+        assignee=None, status=Shift.Status.UNFILLED
+    )
     record(
         action="member.paused",
         target=pause,
@@ -463,7 +594,73 @@ def pause_member(
         ends_on=ends_on.isoformat(),
         freed_shift_ids=freed,
     )
+    cancel_open_swaps(
+        swaps=SwapRequest.objects.filter(Q(shift_id__in=freed) | Q(their_shift_id__in=freed)),
+        actor=actor,
+        reason="paused",
+    )
     return pause
+
+
+def step_down_handover(*, role: Role, member: Member, now: datetime | None = None) -> ShiftHandover:
+    """What stepping down from a role leaves with nobody: the member's upcoming shifts of it."""
+    now = now or timezone.now()
+    shifts = list(
+        Shift.objects.filter(
+            role=role, assignee=member, status__in=HELD, starts_at__gt=now
+        ).select_related("role")
+    )
+    holds = list(RoleHolder.objects.filter(role=role, member=member).select_related("role"))
+    return ShiftHandover(shifts=shifts, holds=holds)
+
+
+@transaction.atomic
+def step_down_from_role(
+    *,
+    role: Role,
+    member: Member,
+    actor: Member,
+    confirm_handover: bool = True,
+    seen: str | None = None,
+) -> ShiftHandover:
+    """Stop holding a role after seeing which upcoming shifts of it will need someone else.
+
+    Those shifts are opened (the top-up refills them from the rotation, escalation asks for
+    help with near ones), open swaps of them are cancelled, and a deputy seat left empty shows
+    up as a flag on the pod page. An organizer may record it for someone who can't.
+    """
+    if actor.pk != member.pk and not organizes_owner(actor, role):
+        raise ValidationError(
+            _("Only organizers can take someone else off a role."), code="not_organizer"
+        )
+    handover = step_down_handover(role=role, member=member)
+    if not handover.holds:
+        raise ValidationError(
+            _("%(name)s does not hold this role.") % {"name": member.display_name},
+            code="not_holding",
+        )
+    _check_handover(handover, confirm_handover=confirm_handover, seen=seen)
+    freed = list(
+        Shift.objects.filter(
+            pk__in=[s.pk for s in handover.shifts], assignee=member, status__in=HELD
+        ).values_list("pk", flat=True)
+    )
+    Shift.objects.filter(pk__in=freed).update(assignee=None, status=Shift.Status.UNFILLED)
+    RoleHolder.objects.filter(pk__in=[h.pk for h in handover.holds]).delete()
+    record(
+        action="role.stepped_down",
+        target=role,
+        actor=actor,
+        member_id=member.pk,
+        kinds=[h.kind for h in handover.holds],
+        freed_shift_ids=freed,
+    )
+    cancel_open_swaps(
+        swaps=SwapRequest.objects.filter(Q(shift_id__in=freed) | Q(their_shift_id__in=freed)),
+        actor=actor,
+        reason="stepped_down",
+    )
+    return handover
 
 
 @transaction.atomic
@@ -534,6 +731,11 @@ def _answer(swap: SwapRequest, actor: Member, status: str) -> None:
     if not SwapRequest.objects.filter(pk=swap.pk, status=SwapRequest.Status.PROPOSED).update(
         status=status, decided_at=timezone.now()
     ):
+        if SwapRequest.objects.filter(pk=swap.pk, status=SwapRequest.Status.CANCELLED).exists():
+            raise ValidationError(
+                _("This swap was called off: the shift changed hands another way."),
+                code="swap_cancelled",
+            )
         raise ValidationError(_("This swap was already answered."), code="already_answered")
     swap.refresh_from_db()
 
@@ -572,6 +774,37 @@ def decline_swap(*, swap: SwapRequest, actor: Member) -> SwapRequest:
         _shift_context(swap.shift, swap.from_member, swap=swap, actor=actor),
     )
     return swap
+
+
+def cancel_open_swaps(
+    *, swaps: QuerySet[SwapRequest], actor: Member | None, reason: str
+) -> list[SwapRequest]:
+    """Cancel the open ones among ``swaps`` (a shift changed hands, its holder left or paused).
+
+    Both sides are told, except the one who caused it; call inside the change's transaction.
+    """
+    open_swaps = list(
+        swaps.filter(status=SwapRequest.Status.PROPOSED).select_related(
+            "shift__role", "from_member__user", "to_member__user"
+        )
+    )
+    if not open_swaps:
+        return []
+    SwapRequest.objects.filter(
+        pk__in=[swap.pk for swap in open_swaps], status=SwapRequest.Status.PROPOSED
+    ).update(status=SwapRequest.Status.CANCELLED, decided_at=timezone.now())
+    for swap in open_swaps:
+        swap.status = SwapRequest.Status.CANCELLED
+        record(action="swap.cancelled", target=swap, actor=actor, reason=reason)
+        for member in (swap.from_member, swap.to_member):
+            if actor is not None and member.pk == actor.pk:
+                continue
+            _email(
+                member,
+                "swap_cancelled",
+                _shift_context(swap.shift, member, swap=swap, actor=actor, reason=reason),
+            )
+    return open_swaps
 
 
 # --- Escalation ---------------------------------------------------------------------------

@@ -11,6 +11,13 @@ urlpatterns = [
     path("roles/<int:role_id>/", views.role_detail, name="role_detail"),
     path("roles/<int:role_id>/take-on/", views.role_take_on, name="role_take_on"),
     path("roles/<int:role_id>/trained/", views.role_trained, name="role_trained"),
+    path("roles/<int:role_id>/step-down/", views.role_step_down, name="role_step_down"),
+    path("networks/<int:network_id>/roles/", views.network_role_list, name="network_role_list"),
+    path(
+        "networks/<int:network_id>/roles/new/",
+        views.network_role_create,
+        name="network_role_create",
+    ),
     path("shifts/<int:shift_id>/", views.shift_detail, name="shift_detail"),
     path("shifts/<int:shift_id>/swap/", views.shift_swap, name="shift_swap"),
     # One URL per state change, POST only; each calls exactly one service.

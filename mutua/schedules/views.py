@@ -21,9 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_stubs_ext import StrPromise
 
+from mutua.agreements.services import agreement_of
+from mutua.decisions.owners import Owner
 from mutua.exchange.views import member_required
 from mutua.members.access import active_pod_ids
-from mutua.members.models import Member, PodMembership
+from mutua.members.models import Member, NetworkMembership, PodMembership
 from mutua.schedules import access, ical, reports, services
 from mutua.schedules.forms import (
     CapacityForm,
@@ -36,6 +38,7 @@ from mutua.schedules.forms import (
 )
 from mutua.schedules.models import (
     CalendarFeed,
+    EscalationStep,
     MemberCapacity,
     MemberPause,
     Role,
@@ -76,6 +79,49 @@ def role_list(request: HttpRequest, member: Member, pod_id: int) -> HttpResponse
 
 
 @member_required
+def network_role_list(request: HttpRequest, member: Member, network_id: int) -> HttpResponse:
+    """The network's own roles (working groups' roles among them), for everyone in it."""
+    network = access.access_schedule_network(member, network_id)
+    roles = reports.network_roles_with_people(network)
+    return render(
+        request,
+        "schedules/network_role_list.html",
+        {
+            "network": network,
+            "roles": roles,
+            "flags": reports.role_flags(roles),
+            "organizes": NetworkMembership.objects.filter(
+                member=member, network=network, role=NetworkMembership.Role.ORGANIZER
+            ).exists(),
+        },
+    )
+
+
+@member_required
+def network_role_create(request: HttpRequest, member: Member, network_id: int) -> HttpResponse:
+    network = access.access_schedule_network(member, network_id)
+    form = RoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            role = services.create_role(owner=network, draft=form.draft(), actor=member)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The role is set up and its shifts are scheduled."))
+            return redirect(role)
+    return render(
+        request,
+        "schedules/role_form.html",
+        {
+            "owner_name": network.name,
+            "back_url": reverse("schedules:network_role_list", args=[network.pk]),
+            "form": form,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@member_required
 def role_create(request: HttpRequest, member: Member, pod_id: int) -> HttpResponse:
     pod = access.access_schedule_pod(member, pod_id)
     form = RoleForm(request.POST or None)
@@ -90,7 +136,11 @@ def role_create(request: HttpRequest, member: Member, pod_id: int) -> HttpRespon
     return render(
         request,
         "schedules/role_form.html",
-        {"pod": pod, "form": form},
+        {
+            "owner_name": pod.name,
+            "back_url": reverse("schedules:role_list", args=[pod.pk]),
+            "form": form,
+        },
         status=400 if form.is_bound else 200,
     )
 
@@ -173,6 +223,34 @@ def role_trained(request: HttpRequest, member: Member, role_id: int) -> HttpResp
     return _render_role(request, member, role, trained_form=form, status=400)
 
 
+@member_required
+def role_step_down(request: HttpRequest, member: Member, role_id: int) -> HttpResponse:
+    """Step one lists the upcoming shifts that will need someone; step two (ticked) steps down."""
+    role = access.access_role(member, role_id)
+    handover = services.step_down_handover(role=role, member=member)
+    context: dict[str, Any] = {"role": role, "handover": handover, "errors": []}
+    if request.method == "POST":
+        try:
+            services.step_down_from_role(
+                role=role,
+                member=member,
+                actor=member,
+                confirm_handover=request.POST.get("confirm_handover") == "on",
+                seen=request.POST.get("fingerprint", ""),
+            )
+        except ValidationError as error:
+            context["errors"] = error.messages
+            context["handover"] = services.step_down_handover(role=role, member=member)
+            return render(request, "schedules/role_step_down.html", context, status=400)
+        messages.success(
+            request, _("You stepped down. Your upcoming shifts of this role are open for others.")
+        )
+        return redirect(role)
+    if not handover.holds:
+        return redirect(role)
+    return render(request, "schedules/role_step_down.html", context)
+
+
 # --- Shifts -------------------------------------------------------------------------------
 
 
@@ -194,11 +272,21 @@ def _shift_actions(member: Member, shift: Shift) -> list[tuple[str, str]]:
 @member_required
 def shift_detail(request: HttpRequest, member: Member, shift_id: int) -> HttpResponse:
     shift = access.access_shift(member, shift_id)
+    protocol = ""
+    needs_someone = shift.status in (Shift.Status.UNFILLED, Shift.Status.COVER_REQUESTED)
+    if needs_someone:
+        # The escalation path the pod agreed on, next to the steps Mutua took so far.
+        agreement = agreement_of(Owner.of(shift.role))
+        if agreement is not None and agreement.current_version is not None:
+            protocol = agreement.current_version.communication
     return render(
         request,
         "schedules/shift_detail.html",
         {
             "shift": shift,
+            "needs_someone": needs_someone,
+            "protocol": protocol,
+            "escalations": EscalationStep.objects.filter(shift=shift) if needs_someone else [],
             "actions": _shift_actions(member, shift),
             "can_swap": shift.assignee_id == member.pk
             and shift.status in services.HELD
@@ -302,7 +390,7 @@ def _render_commitments(
     my_shifts = (
         Shift.objects.filter(assignee=member, ends_at__gt=now, starts_at__lt=now + UPCOMING)
         .exclude(status=Shift.Status.DONE)
-        .select_related("role")
+        .select_related("role", "assignee")
     )
     needing = (
         Shift.objects.needing_someone()
@@ -349,16 +437,33 @@ def my_commitments(request: HttpRequest, member: Member) -> HttpResponse:
 @require_POST
 @member_required
 def my_pause(request: HttpRequest, member: Member) -> HttpResponse:
+    """Dates first; then the shifts the break opens for others; then, confirmed, the break."""
     form = PauseForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        return _render_commitments(request, member, pause_form=form, status=400)
+    starts_on, ends_on = form.cleaned_data["starts_on"], form.cleaned_data["ends_on"]
+    handover = services.pause_handover(member=member, starts_on=starts_on, ends_on=ends_on)
+    context: dict[str, Any] = {"form": form, "handover": handover, "errors": []}
+    if "fingerprint" not in request.POST:  # step one: show what the break hands on
         try:
-            services.pause_member(member=member, actor=member, **form.cleaned_data)
+            services.check_pause_dates(starts_on=starts_on, ends_on=ends_on)
         except ValidationError as error:
             add_service_error(form, error)
-        else:
-            messages.success(request, _("Enjoy your break. Your shifts in it are open for others."))
-            return redirect("schedules:my_commitments")
-    return _render_commitments(request, member, pause_form=form, status=400)
+            return _render_commitments(request, member, pause_form=form, status=400)
+        return render(request, "schedules/pause_confirm.html", context)
+    try:
+        services.pause_member(
+            member=member,
+            actor=member,
+            confirm_handover=request.POST.get("confirm_handover") == "on",
+            seen=request.POST["fingerprint"],
+            **form.cleaned_data,
+        )
+    except ValidationError as error:
+        context["errors"] = error.messages
+        return render(request, "schedules/pause_confirm.html", context, status=400)
+    messages.success(request, _("Enjoy your break. Your shifts in it are open for others."))
+    return redirect("schedules:my_commitments")
 
 
 @require_POST

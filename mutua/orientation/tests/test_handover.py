@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -16,6 +17,7 @@ from mutua.groups.models import GroupMembership
 from mutua.members.models import Member, PodMembership
 from mutua.members.services import create_api_token
 from mutua.orientation import services
+from mutua.schedules import services as swaps
 from mutua.schedules.models import MemberPause, RoleHolder, Shift
 from mutua.schedules.services import escalate_unfilled_shifts, materialize_shifts
 from mutua.schedules.tests.helpers import NOW, clock, hold, make_role
@@ -196,3 +198,44 @@ def test_handover_and_leaving_over_the_api(world: World) -> None:
     )
     assert left.status_code == 200 and len(left.json()["shifts"]) == 3
     assert ben.get(f"/api/pods/{world.maple.pk}/handover").status_code == 404
+
+
+def test_leaving_cancels_open_swaps_both_ways_and_tells_the_other_side(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    things = bens_world(world)
+    first, second = Shift.objects.filter(assignee=world.ben)[:2]
+    asked = swaps.propose_swap(shift=first, to_member=world.chloe, actor=world.ben)
+    # Rosa's treasurer shifts come from the daily top-up, now that she is in its rotation.
+    materialize_shifts(role=things["treasurer"], until=NOW + timedelta(weeks=3))
+    rosa_shift = Shift.objects.filter(role=things["treasurer"], assignee=world.rosa).first()
+    assert rosa_shift is not None
+    rosas = swaps.propose_swap(shift=rosa_shift, to_member=world.ben, actor=world.rosa)
+    preview = services.handover_preview(world.ben, world.maple)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.leave_pod(
+            member=world.ben, pod=world.maple, actor=world.ben, seen=preview.fingerprint
+        )
+    asked.refresh_from_db()
+    rosas.refresh_from_db()
+    assert (asked.status, rosas.status) == ("cancelled", "cancelled")
+    # The other side of each swap is told, in their language, with a link to the shift.
+    about = {
+        (m.to[0], url)
+        for m in mail.outbox
+        for url in (first.get_absolute_url(), rosa_shift.get_absolute_url())
+        if url in str(m.body)
+    }
+    assert about == {
+        (world.chloe.user.email, first.get_absolute_url()),
+        (world.rosa.user.email, rosa_shift.get_absolute_url()),
+    }  # and not Ben, who left
+    event = AuditEvent.objects.get(action="pod.member_left")
+    assert sorted(event.data["cancelled_swap_ids"]) == sorted([asked.pk, rosas.pk])
+    assert AuditEvent.objects.filter(action="swap.cancelled").count() == 2
+    # Chloe can no longer take it through the swap; the shift waits for someone instead.
+    with pytest.raises(ValidationError) as info:
+        swaps.accept_swap(swap=asked, actor=world.chloe)
+    assert info.value.code == "swap_cancelled"
+    first.refresh_from_db()
+    assert first.assignee is None and second.pk != first.pk

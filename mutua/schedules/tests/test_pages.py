@@ -151,9 +151,17 @@ def test_pause_and_capacity_on_my_commitments(world: World) -> None:
     )
     assert bad.status_code == 400
     assert "must end on or after" in bad.content.decode()
+    dates = {"starts_on": "2026-03-10", "ends_on": "2026-03-31", "note": "away until April"}
+    # Step one only shows what the break hands on; nothing changes yet.
+    preview = client.post(reverse("schedules:my_pause"), dates)
+    assert preview.status_code == 200 and not MemberPause.objects.exists()
+    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', preview.content.decode())
+    assert fingerprint
+    unticked = client.post(reverse("schedules:my_pause"), dates | {"fingerprint": fingerprint[1]})
+    assert unticked.status_code == 400 and not MemberPause.objects.exists()
     good = client.post(
         reverse("schedules:my_pause"),
-        {"starts_on": "2026-03-10", "ends_on": "2026-03-31", "note": "away until April"},
+        dates | {"fingerprint": fingerprint[1], "confirm_handover": "on"},
     )
     assert good.status_code == 302 and MemberPause.objects.filter(member=world.ben).count() == 1
     assert (

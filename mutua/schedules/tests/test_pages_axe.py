@@ -39,6 +39,8 @@ def test_schedule_pages_are_accessible(
         ("my commitments", reverse("schedules:my_commitments")),
         ("pod workload", reverse("schedules:pod_workload", args=[world.maple.pk])),
         ("calendar settings", reverse("schedules:calendar_settings")),
+        ("network roles", reverse("schedules:network_role_list", args=[world.network.pk])),
+        ("step down from a role", reverse("schedules:role_step_down", args=[role.pk])),
     ]:
         visit(ben, live_server, path)
         assert_accessible(ben, where)
@@ -52,3 +54,18 @@ def test_schedule_pages_are_accessible(
     ben.click("main form button[type=submit]")
     assert "cannot be read" in ben.content()
     assert_accessible(ben, "role form with errors")
+
+    # A break from my commitments: the list of what it hands on, before anything changes.
+    visit(ben, live_server, reverse("schedules:my_commitments"))
+    ben.fill("#id_starts_on", shift.local_start.date().isoformat())
+    ben.fill("#id_ends_on", shift.local_start.date().isoformat())
+    ben.click("text=Show what my break hands on")
+    assert ben.locator("#confirm_handover").count() == 1
+    assert_accessible(ben, "break, what it hands on")
+    ben.click("main form button[type=submit]")
+    assert_accessible(ben, "break, not confirmed")
+    ben.check("#confirm_handover")
+    ben.click("main form button[type=submit]")
+    visit(ben, live_server, shift.get_absolute_url())
+    assert "Who has been asked" in ben.content()  # the shift is open now, with the protocol
+    assert_accessible(ben, "shift that needs someone")

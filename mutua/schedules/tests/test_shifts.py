@@ -118,14 +118,155 @@ def test_a_stale_swap_changes_nothing(world: World) -> None:
     role = rota(world, world.ben, world.chloe)
     first = shifts_of(role)[0]
     swap = services.propose_swap(shift=first, to_member=world.rosa, actor=world.ben)
-    services.ask_for_cover(shift=first, actor=world.ben)
-    services.take_cover(shift=Shift.objects.get(pk=first.pk), actor=world.chloe)
+    # The shift changes hands under the swap's feet (a concurrent change the services missed).
+    Shift.objects.filter(pk=first.pk).update(assignee=world.chloe)
     with pytest.raises(ValidationError) as caught:
         services.accept_swap(swap=swap, actor=world.rosa)
     assert caught.value.code == "swap_stale"
     swap.refresh_from_db()
     assert swap.status == "proposed"
     assert Shift.objects.get(pk=first.pk).assignee == world.chloe
+
+
+def test_taking_cover_calls_off_the_open_swap_and_tells_both_sides(
+    world: World, sent: Sent
+) -> None:
+    role = rota(world, world.ben, world.chloe)
+    first = shifts_of(role)[0]
+    swap = services.propose_swap(shift=first, to_member=world.rosa, actor=world.ben)
+    services.ask_for_cover(shift=first, actor=world.ben)
+    with sent(execute=True):
+        services.take_cover(shift=Shift.objects.get(pk=first.pk), actor=world.chloe)
+    swap.refresh_from_db()
+    assert swap.status == "cancelled" and swap.decided_at is not None
+    assert AuditEvent.objects.filter(action="swap.cancelled", object_id=str(swap.pk)).exists()
+    # Ben hears his shift was taken and the swap is off; Rosa (in Spanish) that the swap is off.
+    told = sorted(m.to[0] for m in mail.outbox)
+    assert told == sorted([world.ben.user.email, world.ben.user.email, world.rosa.user.email])
+    with pytest.raises(ValidationError) as caught:
+        services.accept_swap(swap=swap, actor=world.rosa)
+    assert caught.value.code == "swap_cancelled"
+    assert Shift.objects.get(pk=first.pk).assignee == world.chloe
+
+
+def test_asking_for_cover_emails_those_who_know_the_role_in_their_language(
+    world: World, sent: Sent
+) -> None:
+    role = rota(world, world.ben, world.chloe)
+    hold(role, world.rosa, kind="standby")  # Rosa reads Mutua in Spanish
+    shift = shifts_of(role)[0]
+    assert shift.assignee == world.ben
+    with sent(execute=True):
+        services.ask_for_cover(shift=shift, actor=world.ben)
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert set(by_address) == {world.chloe.user.email, world.rosa.user.email}  # not Ben himself
+    assert "Ben needs cover for Saturday run" in str(by_address[world.chloe.user.email].subject)
+    assert "Sábado 7 marzo" in str(by_address[world.rosa.user.email].body)  # her language
+    assert shift.get_absolute_url() in str(by_address[world.rosa.user.email].body)
+    event = AuditEvent.objects.get(action="shift.cover_requested", object_id=str(shift.pk))
+    assert sorted(event.data["notified_member_ids"]) == sorted([world.chloe.pk, world.rosa.pk])
+    # The standby step of the ladder is done: escalation does not email them again.
+    step = EscalationStep.objects.get(shift=shift)
+    assert step.level == "standby"
+    with time_machine.travel(shift.starts_at - timedelta(hours=47), tick=False):
+        assert services.escalate_unfilled_shifts() == []
+    with time_machine.travel(shift.starts_at - timedelta(hours=23), tick=False):
+        steps = services.escalate_unfilled_shifts()
+    assert steps[0].level == "organizers"  # goes on from the standby step
+
+
+def test_asking_for_cover_when_nobody_else_knows_the_role_sends_nothing_yet(
+    world: World, sent: Sent
+) -> None:
+    role = rota(world, world.ben)
+    shift = shifts_of(role)[0]
+    with sent(execute=True):
+        services.ask_for_cover(shift=shift, actor=world.ben)
+    assert not mail.outbox
+    assert not EscalationStep.objects.filter(shift=shift).exists()  # the ladder starts as usual
+
+
+def test_the_top_up_refills_shifts_a_pause_left_empty(world: World) -> None:
+    role = rota(world, world.ben, world.chloe)
+    before = [(s.starts_at, s.assignee) for s in shifts_of(role)]
+    assert [a for _s, a in before] == [world.ben, world.chloe, world.ben, world.chloe]
+    away_from = shifts_of(role)[2].local_start.date()
+    services.pause_member(member=world.ben, starts_on=away_from, ends_on=away_from, actor=world.ben)
+    emptied = shifts_of(role)[2]
+    assert emptied.assignee is None and emptied.status == "unfilled"
+    # Next day's top-up: Chloe is free that day, so the empty shift goes to her.
+    assert services.materialize_shifts(role=role, until=NOW + timedelta(weeks=4)) == 0
+    third = Shift.objects.get(pk=emptied.pk)
+    assert (third.assignee, third.status) == (world.chloe, "assigned")
+    assert AuditEvent.objects.filter(action="shift.refilled", object_id=str(third.pk)).exists()
+    # Shifts that had someone are untouched.
+    assert [s.assignee for s in shifts_of(role)] == [
+        world.ben,
+        world.chloe,
+        world.chloe,
+        world.chloe,
+    ]
+
+
+def test_the_top_up_leaves_near_shifts_and_shifts_nobody_free_can_take(world: World) -> None:
+    role = rota(world, world.ben)
+    first, second = shifts_of(role)[:2]
+    services.pause_member(
+        member=world.ben,
+        starts_on=first.local_start.date(),
+        ends_on=second.local_start.date(),
+        actor=world.ben,
+    )
+    services.materialize_shifts(role=role, until=NOW + timedelta(weeks=4))
+    second.refresh_from_db()
+    assert second.assignee is None  # Ben is the only holder, and away
+    # A shift freed less than 48 hours ahead is never handed out unasked: escalation asks.
+    hold(role, world.chloe)
+    with time_machine.travel(first.starts_at - timedelta(hours=30), tick=False):
+        services.materialize_shifts(role=role, until=NOW + timedelta(weeks=4))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.assignee is None
+    assert second.assignee == world.chloe
+
+
+def test_stepping_down_lists_then_opens_the_shifts_and_calls_off_swaps(
+    world: World, sent: Sent
+) -> None:
+    role = rota(world, world.ben, world.chloe)
+    bens = [s for s in shifts_of(role) if s.assignee == world.ben]
+    swap = services.propose_swap(shift=bens[0], to_member=world.rosa, actor=world.ben)
+    handover = services.step_down_handover(role=role, member=world.ben)
+    assert [s.pk for s in handover.shifts] == [s.pk for s in bens]
+    with pytest.raises(ValidationError) as caught:
+        services.step_down_from_role(
+            role=role, member=world.ben, actor=world.ben, confirm_handover=False
+        )
+    assert caught.value.code == "handover_unconfirmed"
+    with pytest.raises(ValidationError) as caught:
+        services.step_down_from_role(role=role, member=world.ben, actor=world.ben, seen="old")
+    assert caught.value.code == "handover_changed"
+    with pytest.raises(ValidationError) as caught:
+        services.step_down_from_role(role=role, member=world.ben, actor=world.chloe)
+    assert caught.value.code == "not_organizer"
+    assert role.holders.filter(member=world.ben).exists()  # nothing changed so far
+
+    with sent(execute=True):
+        services.step_down_from_role(
+            role=role, member=world.ben, actor=world.ben, seen=handover.fingerprint
+        )
+    assert not role.holders.filter(member=world.ben).exists()
+    for shift in bens:
+        shift.refresh_from_db()
+        assert (shift.assignee, shift.status) == (None, "unfilled")
+    swap.refresh_from_db()
+    assert swap.status == "cancelled"
+    assert [m.to for m in mail.outbox] == [[world.rosa.user.email]]
+    event = AuditEvent.objects.get(action="role.stepped_down")
+    assert event.data["freed_shift_ids"] == [s.pk for s in bens]
+    with pytest.raises(ValidationError) as caught:
+        services.step_down_from_role(role=role, member=world.ben, actor=world.ben)
+    assert caught.value.code == "not_holding"
 
 
 def test_cover_asked_then_taken_by_one_neighbour(world: World, sent: Sent) -> None:
