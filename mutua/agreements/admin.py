@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from mutua.agreements.models import Agreement, AgreementVersion, Signature
-from mutua.exchange.admin import ReadOnlyAdmin
+from mutua.lib.admin import ReadOnlyAdmin
 
 admin.site.register(Agreement, ReadOnlyAdmin)
 admin.site.register(AgreementVersion, ReadOnlyAdmin)

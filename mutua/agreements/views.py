@@ -25,7 +25,7 @@ from mutua.agreements.models import (
     AgreementVersion,
 )
 from mutua.decisions.owners import Owner
-from mutua.exchange.views import member_required
+from mutua.members.decorators import member_required
 from mutua.members.models import Member
 
 

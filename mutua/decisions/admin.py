@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from mutua.decisions.models import Meeting, Proposal, Vote
-from mutua.exchange.admin import ReadOnlyAdmin
+from mutua.lib.admin import ReadOnlyAdmin
 
 admin.site.register(Proposal, ReadOnlyAdmin)
 admin.site.register(Vote, ReadOnlyAdmin)

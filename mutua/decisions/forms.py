@@ -14,7 +14,7 @@ from mutua.agreements.services import AgreementText
 from mutua.decisions.models import Meeting, Proposal, Vote
 from mutua.decisions.owners import Owner
 from mutua.decisions.services import ProposalDraft
-from mutua.exchange.forms import LocalDateTimeField
+from mutua.lib.forms import LocalDateTimeField
 from mutua.members.models import Member
 
 # Which field a service error belongs to, so the message sits next to the input it is about.

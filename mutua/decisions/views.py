@@ -31,7 +31,7 @@ from mutua.decisions.forms import (
 )
 from mutua.decisions.models import Meeting, Proposal
 from mutua.decisions.owners import Owner
-from mutua.exchange.views import member_required
+from mutua.members.decorators import member_required
 from mutua.members.models import Member
 
 # --- Proposals -------------------------------------------------------------------------------

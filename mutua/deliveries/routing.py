@@ -35,9 +35,6 @@ import numpy as np
 import pyvrp
 from numpy.typing import NDArray
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.IteratedLocalSearch import IteratedLocalSearch
-from pyvrp.PenaltyManager import PenaltyManager
-from pyvrp.search import LocalSearch, compute_neighbours
 from pyvrp.stop import MaxRuntime
 
 Metric = Literal["euclidean", "haversine"]
@@ -527,21 +524,19 @@ def _fleet_lower_bound(data: Any) -> int:
 
 
 class _Deadline:
-    """Stop when the time is up or (optionally) once a feasible, complete plan is found."""
+    """Stop when the time is up or (optionally) once the best cost is below a threshold."""
 
-    def __init__(self, seconds: float, first_feasible: bool = False) -> None:
+    def __init__(self, seconds: float, below: int | None = None) -> None:
         self.end = time.perf_counter() + max(0.0, seconds)
-        self.first_feasible = first_feasible
+        self.below = below
 
     def __call__(self, best_cost: float) -> bool:
-        # PyVRP reports an infeasible or incomplete best solution at the largest cost.
-        if self.first_feasible and best_cost < _INFEASIBLE_COST:
+        if self.below is not None and best_cost < self.below:
             return True
         return time.perf_counter() >= self.end
 
 
 _INFEASIBLE_COST = np.iinfo(np.int64).max
-Penalties = tuple[list[float], float, float]  # per unit of excess load, time warp, distance
 
 # How `solve()` shares its time (fractions of the whole limit). Measured on the 44 Solomon
 # instances at 30 s; see bench/routing.py.
@@ -553,51 +548,24 @@ ATTEMPT_GROWTH = 1.5
 DROP_ORDER = ("stops", "load", "random", "stops", "duration", "random")
 
 
-def _low_penalties(data: Any) -> Penalties:
-    """Start penalties where one unit of excess load or time warp costs about what an average
-    edge does, instead of PyVRP's midpoint (tens of thousands of times more), so a search that
-    starts infeasible can move through infeasible plans from the first iteration."""
-    dist = np.asarray(data.distance_matrix(0), dtype=np.float64)
-    dur = np.asarray(data.duration_matrix(0), dtype=np.float64)
-    mean_dist = max(1.0, float(dist.mean()))
-    mean_dur = max(1.0, float(dur.mean()))
-    loads = [max(c.delivery[0], c.pickup[0]) for c in data.clients()]
-    mean_load = max(1.0, float(np.mean(loads))) if loads else 1.0
-    return ([mean_dist / mean_load] * data.num_load_dimensions, mean_dist / mean_dur, 1.0)
-
-
-ELIMINATION_PENALTIES: Callable[[Any], Penalties | None] = _low_penalties
-
-
-def _run(
-    data: Any, stop: Any, seed: int, initial: Any = None, penalties: Penalties | None = None
-) -> Any:
-    """One run of PyVRP's iterated local search; returns its best solution.
-
-    Without `penalties`, PyVRP's own starting penalties (very high) are used: right while each
-    vehicle carries a large fixed cost, which low penalties would trade for time warp.
-    """
+def _run(data: Any, stop: Any, seed: int, initial: Any = None) -> Any:
+    """One run of PyVRP's iterated local search; returns its best solution."""
     with warnings.catch_warnings():
         # PyVRP warns when its penalties hit their bound; an infeasible result is handled by
         # the caller (fewer-vehicle attempts fail, or stops are listed as unplaced).
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        return _search(data, stop, seed, initial, penalties)
+        return _search(data, stop, seed, initial)
 
 
-def _search(data: Any, stop: Any, seed: int, initial: Any, penalties: Penalties | None) -> Any:
-    rng = pyvrp.RandomNumberGenerator(seed=seed % 2**31)
-    params = pyvrp.SolveParams()
-    search = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood))
-    for operator in params.operators:
-        if operator.supports(data):
-            search.add_operator(operator(data))
-    if penalties is None:
-        penalties = params.penalty.midpoint_penalties(data)
-    manager = PenaltyManager(penalties, params.penalty)
-    if initial is None:
-        initial = search(pyvrp.Solution.make_random(data, rng), manager.max_cost_evaluator())
-    ils = IteratedLocalSearch(data, manager, search, initial, params.ils)
-    return ils.run(stop, collect_stats=False).best
+def _search(data: Any, stop: Any, seed: int, initial: Any) -> Any:
+    return pyvrp.solve(
+        data,
+        stop=stop,
+        seed=seed % 2**31,
+        collect_stats=False,
+        display=False,
+        initial_solution=initial,
+    ).best
 
 
 def solve(problem: Problem, *, seconds: float, seed: int = 0) -> Plan:
@@ -666,7 +634,8 @@ def _eliminate_routes(
 
     Each attempt is short and varies the route removed and the seed, so one unlucky start does
     not burn the whole share; an attempt's budget grows after each failure in a row, because
-    the next vehicle is usually harder to save than the last.
+    the next vehicle is usually harder to save than the last. (Measured and not kept: low
+    starting penalties, and optional stops with prizes that grow for stops left out.)
     """
     rng = np.random.default_rng(seed)
     failures = 0
@@ -681,10 +650,9 @@ def _eliminate_routes(
         smaller = _fleet(data, available, fixed_cost=0)
         found = _run(
             smaller.data,
-            _Deadline(budget, first_feasible=True),
+            _Deadline(budget, below=_INFEASIBLE_COST),
             seed + 1000 * attempt,
             smaller.solution(kept),
-            ELIMINATION_PENALTIES(smaller.data),
         )
         success = bool(found.is_feasible() and found.is_complete())
         phases.append(("fewer", len(best) - 1, success, round(budget, 2)))
@@ -694,6 +662,19 @@ def _eliminate_routes(
         else:
             failures += 1
     return best
+
+
+def _optional(client: Any, prize: int) -> Any:
+    return pyvrp.Client(
+        location=client.location,
+        delivery=client.delivery,
+        pickup=client.pickup,
+        service_duration=client.service_duration,
+        tw_early=client.tw_early,
+        tw_late=client.tw_late,
+        prize=prize,
+        required=False,
+    )
 
 
 def _route_to_drop(data: Any, routes: Routes, how: str, rng: np.random.Generator) -> int:
@@ -722,19 +703,7 @@ def _serve_most(model: _Model, seconds: float, seed: int, phases: list[Any]) -> 
     """When not every stop fits, serve as many as possible: each stop becomes optional with a
     prize worth more than a vehicle, so only stops that truly do not fit are left out."""
     data = model.data
-    clients = [
-        pyvrp.Client(
-            location=c.location,
-            delivery=c.delivery,
-            pickup=c.pickup,
-            service_duration=c.service_duration,
-            tw_early=c.tw_early,
-            tw_late=c.tw_late,
-            prize=model.prize,
-            required=False,
-        )
-        for c in data.clients()
-    ]
+    clients = [_optional(c, model.prize) for c in data.clients()]
     optional = data.replace(clients=clients)
     found = _run(optional, MaxRuntime(max(seconds, 0.05)), seed)
     phases.append(("serve_most", found.num_routes(), bool(found.is_feasible())))

@@ -19,7 +19,7 @@ from mutua.deliveries.forms import DriverForm, RunForm, StopForm, add_service_er
 from mutua.deliveries.models import DeliveryRun, PlannedVisit, RunDriver, RunStop
 from mutua.deliveries.svg import route_sketch
 from mutua.exchange.models import Request
-from mutua.exchange.views import member_required
+from mutua.members.decorators import member_required
 from mutua.members.models import Member
 
 

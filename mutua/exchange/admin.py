@@ -6,19 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from mutua.exchange.models import Message, Offer, Request, StatusChange
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """History is written by the services only; operators may look, not touch."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from mutua.lib.admin import ReadOnlyAdmin
 
 
 class StatusChangeInline(admin.TabularInline[StatusChange, Request]):

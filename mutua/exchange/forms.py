@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutua.exchange.models import Category, Offer, Request, Scope
 from mutua.exchange.services import OfferDraft, RequestDraft
+from mutua.lib.forms import LocalDateTimeField
 from mutua.members.access import active_pod_ids
 from mutua.members.models import SPOKEN_LANGUAGES, Member, Pod
 
@@ -41,8 +42,6 @@ FIELD_FOR_CODE = {
 }
 # Offers name their window differently.
 OFFER_FIELD_FOR_CODE = {**FIELD_FOR_CODE, "window_out_of_order": "available_until"}
-
-DATETIME_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 def add_service_error(
@@ -69,16 +68,6 @@ class _SectionedForm(forms.Form):
 
     def private_part(self) -> list[forms.BoundField]:
         return [self[name] for name in self.private_fields]
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A ``datetime-local`` input, read in the current time zone (Django makes it aware)."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT_FORMAT)
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
 
 
 class PodChoiceField(forms.ModelChoiceField[Pod]):

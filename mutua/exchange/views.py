@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any, Concatenate, ParamSpec
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -33,29 +31,11 @@ from mutua.exchange.forms import (
 )
 from mutua.exchange.models import Invitation, Offer, Request, RequestQuerySet, Scope
 from mutua.lib.pages import page_of
-from mutua.members.access import member_for_user
+from mutua.members.decorators import member_required
 from mutua.members.forms import HELPING_ERROR_FIELDS, HelpingForm, attach_error
 from mutua.members.models import Member, MemberSkill
 
 PAGE_SIZE = 25
-
-P = ParamSpec("P")
-MemberView = Callable[Concatenate[HttpRequest, Member, P], HttpResponse]
-
-
-def member_required(view: MemberView[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-    """Signed in and a member: the view gets the member as its second argument."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        member = member_for_user(request.user)
-        if member is None:
-            # A bare sign-in identity (an operator, a half-finished sign-up) has no pod or network.
-            raise PermissionDenied
-        return view(request, member, *args, **kwargs)
-
-    return wrapper
 
 
 def _newest_first(queryset: RequestQuerySet, show: str) -> RequestQuerySet:

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 
 from mutua.decisions.forms import add_service_error as add_decision_error
 from mutua.decisions.owners import Owner
-from mutua.exchange.views import member_required
 from mutua.groups import access, reports, services
 from mutua.groups.forms import AppointForm, GroupForm, GroupProposalForm, add_service_error
 from mutua.groups.models import SUGGESTED_FUNCTIONS, WorkingGroup
+from mutua.members.decorators import member_required
 from mutua.members.models import Member
 from mutua.schedules.forms import RoleForm
 from mutua.schedules.forms import add_service_error as add_role_error

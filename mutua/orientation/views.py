@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mutua.exchange.views import member_required
+from mutua.members.decorators import member_required
 from mutua.members.models import Member, Pod, PodMembership
 from mutua.orientation import access, checklist, services
 from mutua.orientation.forms import EmergencyContactForm, PauseForm, add_service_error

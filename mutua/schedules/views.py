@@ -23,8 +23,8 @@ from django_stubs_ext import StrPromise
 
 from mutua.agreements.services import agreement_of
 from mutua.decisions.owners import Owner
-from mutua.exchange.views import member_required
 from mutua.members.access import active_pod_ids
+from mutua.members.decorators import member_required
 from mutua.members.models import Member, NetworkMembership, PodMembership
 from mutua.schedules import access, ical, reports, services
 from mutua.schedules.forms import (

@@ -7,26 +7,19 @@ Members sign in through the real door: an emailed one-time code typed into the c
 
 from __future__ import annotations
 
-import re
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
-from django.utils import translation
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 from pytest_django.live_server_helper import LiveServer
 
 from mutua.audit.models import AuditEvent
 from mutua.exchange import services
 from mutua.exchange.models import Request, StatusChange
-from mutua.members.models import Member
 from mutua.test import World
-from mutua.tests.browser import assert_accessible, sign_in_code_for
-from mutua.tests.conftest import browser  # noqa: F401 (the module-scoped Chromium fixture)
+from mutua.tests.browser import Person, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,80 +28,6 @@ ADDRESS = "12 Maple Street, flat 3"
 AREA = "Maple St, near the library"
 # Phone-sized screenshots to look at by eye (/tmp/mutua-phone-*.png).
 SCREENSHOTS = Path(tempfile.gettempdir())
-
-
-@dataclass
-class Person:
-    """One member in their own browser context, reading pages in their own language."""
-
-    member: Member
-    page: Page
-    base_url: str
-    # Without JavaScript axe cannot run; those contexts check that the pages work, nothing more.
-    javascript: bool = True
-    language: str = "en"
-
-    def t(self, text: str) -> str:
-        """The words the member sees: Rosa reads Mutua in Spanish once she is signed in."""
-        with translation.override(self.language):
-            return translation.gettext(text)
-
-    def go(self, path: str) -> None:
-        response = self.page.goto(self.base_url + path)
-        assert response is not None and response.ok, f"{path}: {response and response.status}"
-
-    def axe(self, where: str) -> None:
-        if self.javascript:
-            assert_accessible(self.page, f"{where}, as {self.member.display_name}")
-
-    def field(self, label: str) -> Locator:
-        """The input with this label; Django writes labels with a suffix ("Email:")."""
-        return self.page.get_by_label(re.compile(rf"^\s*{re.escape(self.t(label))}\s*:?\s*$"))
-
-    def press(self, label: str) -> None:
-        self.page.get_by_role("button", name=self.t(label), exact=True).click()
-
-    def sign_in(self) -> None:
-        """Ask for a code on /sign-in/, read it from the email, type it on the code page."""
-        self.go(reverse("members:sign_in"))
-        self.axe("sign-in page")
-        self.field("Email").fill(self.member.user.email)
-        self.press("Email me a code")
-        expect(self.page.get_by_role("heading", name=self.t("Enter your code"))).to_be_visible()
-        self.axe("code page")
-        code = sign_in_code_for(self.member.user.email)
-        self.field("Code").fill(code)
-        self.press("Sign in")
-        # From here on the member's own language, set by the sign-in.
-        self.language = self.member.preferred_language
-        expect(self.page.get_by_role("heading", name=self.t("Requests for help"))).to_be_visible()
-
-    def status_badge(self) -> str:
-        return self.page.locator("h1 + p.meta").inner_text()
-
-
-@pytest.fixture
-def people(browser: Browser, live_server: LiveServer) -> Iterator[list[BrowserContext]]:  # noqa: F811
-    """Browser contexts opened by a test, closed after it; a clean rate-limit cache per test."""
-    cache.clear()  # the per-connection code limit counts every sign-in of the whole run
-    contexts: list[BrowserContext] = []
-    yield contexts
-    for context in contexts:
-        context.close()
-
-
-def person(
-    browser: Browser,  # noqa: F811
-    live_server: LiveServer,
-    contexts: list[BrowserContext],
-    member: Member,
-    *,
-    javascript: bool = True,
-) -> Person:
-    context = browser.new_context(java_script_enabled=javascript, locale="en-GB")
-    context.set_default_timeout(10_000)  # a local server answers at once: fail in 10 s, not 30
-    contexts.append(context)
-    return Person(member, context.new_page(), live_server.url, javascript=javascript)
 
 
 def run_core_loop(rosa: Person, ben: Person) -> Request:
@@ -184,7 +103,7 @@ def run_core_loop(rosa: Person, ben: Person) -> Request:
 
 
 def test_member_asks_neighbour_claims_sees_address_helps_and_asker_confirms(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: LiveServer,
     people: list[BrowserContext],
     world: World,
@@ -199,7 +118,7 @@ def test_member_asks_neighbour_claims_sees_address_helps_and_asker_confirms(
 
 
 def test_core_loop_works_without_javascript(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: LiveServer,
     people: list[BrowserContext],
     world: World,
@@ -210,7 +129,7 @@ def test_core_loop_works_without_javascript(
 
 
 def test_pages_with_content_are_accessible_and_readable_on_a_small_phone(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: LiveServer,
     people: list[BrowserContext],
     world: World,

@@ -21,8 +21,7 @@ from mutua.agreements.models import Agreement, Signature
 from mutua.decisions.models import Proposal, Vote
 from mutua.decisions.tests.helpers import TEXT
 from mutua.test import World
-from mutua.tests.conftest import browser  # noqa: F401 (the module-scoped Chromium fixture)
-from mutua.tests.test_browser import people, person  # noqa: F401 (shared fixture and helper)
+from mutua.tests.browser import person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,9 +35,9 @@ SECTION_LABELS = {
 
 
 def test_agreement_walks_from_proposal_to_adoption_and_signature(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: LiveServer,
-    people: list[BrowserContext],  # noqa: F811
+    people: list[BrowserContext],
     world: World,
 ) -> None:
     rosa = person(browser, live_server, people, world.rosa)

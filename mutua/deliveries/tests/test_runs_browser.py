@@ -24,7 +24,6 @@ from mutua.deliveries.tests.test_runs import (
 from mutua.members.models import Member
 from mutua.test import World
 from mutua.tests.browser import assert_accessible
-from mutua.tests.conftest import browser  # noqa: F401 (the module-scoped Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +31,7 @@ ADDRESS = "12 Elm Street, Apt 3"
 
 
 @pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:  # noqa: F811
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
     opened: list[BrowserContext] = []
     yield opened
     for context in opened:
@@ -40,7 +39,7 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:  # noqa: F811
 
 
 def signed_in_page(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: LiveServer,
     contexts: list[BrowserContext],
     member: Member,
@@ -72,7 +71,7 @@ def visit(page: Page, live_server: LiveServer, path: str, where: str) -> str:
 
 
 def test_run_pages_and_route_sheet_are_accessible_on_a_phone(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: LiveServer,
     contexts: list[BrowserContext],
     world: World,

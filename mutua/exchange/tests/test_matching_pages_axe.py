@@ -6,18 +6,16 @@ import pytest
 from django.urls import reverse
 
 from mutua.exchange import services
-from mutua.exchange.tests.test_pages_axe import SignedIn, signed_in, visit  # noqa: F401
 from mutua.exchange.tests.test_suggestions import helping, need
 from mutua.test import World
-from mutua.tests.browser import assert_accessible
-from mutua.tests.conftest import browser  # noqa: F401 (the module-scoped Chromium fixture)
+from mutua.tests.browser import SignedIn, assert_accessible, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_matching_pages_are_accessible(
     world: World,
-    signed_in: SignedIn,  # noqa: F811
+    signed_in: SignedIn,
     live_server: object,
 ) -> None:
     helping(world.rosa, 0, categories=())

@@ -6,51 +6,15 @@ with form errors (which must be tied to their fields).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
-from playwright.sync_api import Browser, Page
 
 from mutua.exchange import services
 from mutua.exchange.tests.test_pages import ask, make_offer
-from mutua.members.models import Member
 from mutua.test import World
-from mutua.tests.browser import assert_accessible
-from mutua.tests.conftest import browser  # noqa: F401 (the module-scoped Chromium fixture)
+from mutua.tests.browser import SignedIn, assert_accessible, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SignedIn = Callable[[Member], Page]
-
-
-@pytest.fixture
-def signed_in(browser: Browser, live_server: object) -> SignedIn:  # noqa: F811
-    """A browser page signed in as the member (through a session made by the test client)."""
-
-    def page_for(member: Member) -> Page:
-        client = Client()
-        client.force_login(member.user)
-        context = browser.new_context()
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,  # type: ignore[attr-defined]
-                }
-            ]
-        )
-        return context.new_page()
-
-    return page_for
-
-
-def visit(page: Page, live_server: object, path: str) -> None:
-    response = page.goto(live_server.url + path)  # type: ignore[attr-defined]
-    assert response is not None and response.status < 400, path
 
 
 def test_request_pages_are_accessible(

@@ -19,7 +19,6 @@ from mutua.members import services
 from mutua.members.models import Member
 from mutua.test import World, make_member
 from mutua.tests.browser import assert_accessible, sign_in_code_for
-from mutua.tests.conftest import browser  # noqa: F401 (the module-scoped Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +26,7 @@ SignedIn = Callable[[Member], Page]
 
 
 @pytest.fixture
-def signed_in(browser: Browser, live_server: object) -> SignedIn:  # noqa: F811
+def signed_in(browser: Browser, live_server: object) -> SignedIn:
     """A browser page signed in as the member (through a session made by the test client)."""
 
     def page_for(member: Member) -> Page:
@@ -55,7 +54,7 @@ def visit(page: Page, live_server: object, path: str) -> None:
 
 def test_sign_in_and_sign_up_pages_are_accessible(
     world: World,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     settings: Settings,
 ) -> None:

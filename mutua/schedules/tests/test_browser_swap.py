@@ -20,16 +20,15 @@ from mutua.schedules import services
 from mutua.schedules.models import Shift, SwapRequest
 from mutua.schedules.tests.helpers import hold, make_role
 from mutua.test import World
-from mutua.tests.conftest import browser  # noqa: F401 (the module-scoped Chromium fixture)
-from mutua.tests.test_browser import people, person  # noqa: F401 (shared fixture and helper)
+from mutua.tests.browser import person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_member_proposes_a_swap_the_other_accepts_and_both_see_the_new_assignees(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: LiveServer,
-    people: list[BrowserContext],  # noqa: F811
+    people: list[BrowserContext],
     world: World,
 ) -> None:
     role = make_role(world.maple, world.ben, name="Saturday run")

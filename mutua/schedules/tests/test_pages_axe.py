@@ -6,17 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser
 
-from mutua.exchange.tests.test_pages_axe import SignedIn, signed_in, visit
 from mutua.schedules import services
 from mutua.schedules.tests.helpers import hold, make_role
 from mutua.test import World
-from mutua.tests.browser import assert_accessible
-from mutua.tests.conftest import browser
+from mutua.tests.browser import SignedIn, assert_accessible, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-__all__ = ["Browser", "browser", "signed_in"]
 
 
 def test_schedule_pages_are_accessible(
