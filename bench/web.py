@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import row
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("request_list", "request_detail", "my_activity")
 REPEATS = 60
@@ -165,21 +167,6 @@ def _run_size(rows: int) -> dict[str, Any]:
         return result
 
 
-def _row(
-    name: str, value: float, unit: str, baseline: str, baseline_value: float, params: dict[str, Any]
-) -> dict[str, Any]:
-    ratio = round(value / baseline_value, 3) if baseline_value else None
-    return {
-        "name": name,
-        "value": round(value, 3),
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_value": round(baseline_value, 3),
-        "ratio": ratio,
-        "params": params,
-    }
-
-
 def run(quick: bool) -> list[dict[str, Any]]:
     small_rows, large_rows = (1_000, 10_000) if quick else (1_000, 100_000)
     few, many = 10, 1_000
@@ -189,17 +176,17 @@ def run(quick: bool) -> list[dict[str, Any]]:
     for page in PAGES:
         small, large = results[small_rows][page], results[large_rows][page]
         out.append(
-            _row(
+            row(
                 f"web.{page}.p95",
-                large["p95_ms"],
+                round(large["p95_ms"], 3),
                 "ms",
                 f"same page with {small_rows} requests",
-                small["p95_ms"],
+                round(small["p95_ms"], 3),
                 {"rows": large_rows, "baseline_rows": small_rows, "target_ratio_max": 1.5},
             )
         )
         out.append(
-            _row(
+            row(
                 f"web.{page}.queries",
                 results[many][page]["queries"],
                 "queries",
