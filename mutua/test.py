@@ -6,10 +6,13 @@ households hold members.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from mutua.members.models import (
     Household,
@@ -90,6 +93,14 @@ def build_world() -> World:
         olu=make_member("Olu", pod=oak, network=network, organizer=True),
         zed=make_member("Zed", pod=hill_pod, network=other),
     )
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language: a Spanish page rendered by an earlier test on the
+    same worker must not leave Spanish active for code called outside a request."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture
