@@ -40,7 +40,8 @@ from mutua.deliveries.routing import (
 )
 from mutua.deliveries.routing_ortools import solve_ortools
 
-SOLOMON = Path("/work/shared/bench/vrptw/solomon")
+# The benchmark instances live in the shared folder beside the repository (../shared).
+SOLOMON = Path(__file__).resolve().parents[3].parent / "shared" / "bench" / "vrptw" / "solomon"
 TINY = (
     "TINY\r\n\r\nVEHICLE\r\nNUMBER     CAPACITY\r\n  2         10\r\n\r\nCUSTOMER\r\n"
     "CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME\r\n \r\n"
