@@ -21,6 +21,7 @@ from bench.common import row
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("request_list", "request_detail", "my_activity")
 REPEATS = 60
+QUICK_REPEATS = 15
 OPEN_REQUESTS = 500
 
 
@@ -99,7 +100,7 @@ def _populate(rows: int) -> dict[str, Any]:
     return {"member": world.rosa.pk, "request": target.pk}
 
 
-def _measure(rows: int) -> dict[str, Any]:
+def _measure(rows: int, repeats: int) -> dict[str, Any]:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutua.settings")
@@ -130,7 +131,7 @@ def _measure(rows: int) -> dict[str, Any]:
             client.get(url)
         query_count = len(queries.captured_queries)
         timings = []
-        for _ in range(REPEATS):
+        for _ in range(repeats):
             started = time.perf_counter()
             client.get(url)
             timings.append(time.perf_counter() - started)
@@ -143,7 +144,7 @@ def _measure(rows: int) -> dict[str, Any]:
     return out
 
 
-def _run_size(rows: int) -> dict[str, Any]:
+def _run_size(rows: int, repeats: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         env = {
             **os.environ,
@@ -154,7 +155,7 @@ def _run_size(rows: int) -> dict[str, Any]:
         }
         env.pop("DATABASE_URL", None)
         done = subprocess.run(
-            [sys.executable, "-m", "bench.web", "--measure", str(rows)],
+            [sys.executable, "-m", "bench.web", "--measure", str(rows), str(repeats)],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -171,7 +172,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
     small_rows, large_rows = (1_000, 10_000) if quick else (1_000, 100_000)
     few, many = 10, 1_000
     sizes = sorted({few, many, small_rows, large_rows})
-    results = {rows: _run_size(rows) for rows in sizes}
+    repeats = QUICK_REPEATS if quick else REPEATS
+    results = {rows: _run_size(rows, repeats) for rows in sizes}
     out: list[dict[str, Any]] = []
     for page in PAGES:
         small, large = results[small_rows][page], results[large_rows][page]
@@ -199,7 +201,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--measure":
-        print(json.dumps(_measure(int(sys.argv[2]))))
+    if len(sys.argv) == 4 and sys.argv[1] == "--measure":
+        print(json.dumps(_measure(int(sys.argv[2]), int(sys.argv[3]))))
     else:
         print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
