@@ -23,6 +23,11 @@ router = Router()
 OWNER_PATH = "/agreements/{kind}/{owner_id}"
 
 
+class EscalationStepOut(Schema):
+    who: str
+    hours_before: int
+
+
 class VersionOut(Schema):
     number: int
     membership: str
@@ -31,6 +36,7 @@ class VersionOut(Schema):
     boundaries: str
     review_cycle: str
     review_interval_days: int
+    escalation_steps: list[EscalationStepOut]
     adopted_at: datetime
     adopted_via_id: int
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_stubs_ext import StrPromise
 
 from mutua.decisions.owners import Owner
@@ -36,6 +38,41 @@ SECTION_HINTS: dict[str, StrPromise] = {
     "boundaries": _("What the pod does not cover."),
     "review_cycle": _("When and how the agreement is revisited."),
 }
+
+
+class EscalationWho(models.TextChoices):
+    """Who an unfilled shift is offered to, at one step of the agreed escalation path."""
+
+    STANDBY = "standby", _("the role's standby members")
+    ROLE_HOLDERS = "role_holders", _("everyone who holds the role")
+    ORGANIZERS = "organizers", _("the organizers")
+    POD = "pod", _("everyone in the pod")
+    NETWORK_ORGANIZERS = "network_organizers", _("the network's organizers")
+
+
+# The path Mutua follows when an agreement says nothing else (and the one every agreement had
+# before pods could write their own): standby members, then organizers, then everyone.
+DEFAULT_ESCALATION_STEPS: tuple[tuple[str, int], ...] = (
+    (EscalationWho.STANDBY, 48),
+    (EscalationWho.ORGANIZERS, 24),
+    (EscalationWho.POD, 12),
+)
+
+
+def default_escalation_steps() -> list[dict[str, Any]]:
+    """The default path as stored: ``[{"who": "standby", "hours_before": 48}, ...]``."""
+    return [{"who": str(who), "hours_before": hours} for who, hours in DEFAULT_ESCALATION_STEPS]
+
+
+def describe_escalation_step(step: dict[str, Any]) -> str:
+    """One step as members read it: "48 hours before the shift, ask the role's standby members."."""
+    who = dict(EscalationWho.choices).get(step["who"], step["who"])
+    hours = int(step["hours_before"])
+    return ngettext(
+        "%(hours)s hour before the shift, ask %(who)s.",
+        "%(hours)s hours before the shift, ask %(who)s.",
+        hours,
+    ) % {"hours": hours, "who": who}
 
 
 class ReviewState(models.TextChoices):
@@ -122,6 +159,9 @@ class AgreementVersion(models.Model):
     review_interval_days = models.PositiveIntegerField(
         _("days between reviews"), default=DEFAULT_REVIEW_INTERVAL_DAYS
     )
+    # Part of the communication protocols: who is asked to fill an unfilled shift, and how
+    # many hours before it starts. Ordered, checked by services.check_escalation_steps.
+    escalation_steps = models.JSONField(_("escalation path"), default=default_escalation_steps)
     adopted_at = models.DateTimeField()
     adopted_via = models.OneToOneField(
         "decisions.Proposal", on_delete=models.PROTECT, related_name="adopted_version"
@@ -157,6 +197,9 @@ class AgreementVersion(models.Model):
     def sections(self) -> list[tuple[str, str, str]]:
         """(field, heading, text) for the five sections, in reading order."""
         return [(field, str(heading), getattr(self, field)) for field, heading in SECTIONS]
+
+    def escalation_sentences(self) -> list[str]:
+        return [describe_escalation_step(step) for step in self.escalation_steps]
 
 
 class Signature(models.Model):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,8 +32,11 @@ from mutua.agreements.models import (
     Agreement,
     AgreementReview,
     AgreementVersion,
+    EscalationWho,
     ReviewReminder,
     Signature,
+    default_escalation_steps,
+    describe_escalation_step,
 )
 from mutua.audit.services import record
 from mutua.decisions.models import Proposal
@@ -43,6 +47,9 @@ from mutua.notifications.tasks import send_email
 MIN_REVIEW_INTERVAL_DAYS = 30
 MAX_REVIEW_INTERVAL_DAYS = 3 * 365
 MAX_SECTION_LENGTH = 4000
+# Escalation starts at most two weeks ahead: shifts exist eight weeks ahead, and asking earlier
+# than this is a rota, not an escalation.
+MAX_ESCALATION_HOURS = 14 * 24
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,9 @@ class AgreementText:
     boundaries: str
     review_cycle: str
     review_interval_days: int = 365
+    # Part of the communication protocols: [{"who": ..., "hours_before": ...}, ...] in order.
+    # None in a draft means "keep the current path" (the default path if there is none).
+    escalation_steps: list[dict[str, Any]] | None = None
 
     @classmethod
     def of(cls, source: AgreementVersion | Proposal) -> AgreementText:
@@ -65,6 +75,7 @@ class AgreementText:
             boundaries=source.boundaries,
             review_cycle=source.review_cycle,
             review_interval_days=source.review_interval_days or 365,
+            escalation_steps=source.escalation_steps or default_escalation_steps(),
         )
 
     def sections(self) -> dict[str, str]:
@@ -94,15 +105,72 @@ def check_agreement_text(text: AgreementText) -> AgreementText:
             % {"low": MIN_REVIEW_INTERVAL_DAYS, "high": MAX_REVIEW_INTERVAL_DAYS},
             code="bad_review_interval",
         )
-    return AgreementText(**cleaned, review_interval_days=days)
+    steps = default_escalation_steps() if text.escalation_steps is None else text.escalation_steps
+    return AgreementText(
+        **cleaned,
+        review_interval_days=days,
+        escalation_steps=check_escalation_steps(steps),
+    )
+
+
+def check_escalation_steps(steps: object) -> list[dict[str, Any]]:
+    """An ordered path of known steps, each asked for strictly closer to the shift than the last.
+
+    Returns the steps as stored: ``[{"who": "standby", "hours_before": 48}, ...]``.
+    """
+    if not isinstance(steps, list | tuple) or not steps:
+        raise ValidationError(
+            _("Say who is asked when a shift has nobody: the escalation path needs a step."),
+            code="empty_escalation",
+        )
+    cleaned: list[dict[str, Any]] = []
+    for step in steps:
+        who = step.get("who") if isinstance(step, dict) else None
+        hours = step.get("hours_before") if isinstance(step, dict) else None
+        if who not in EscalationWho.values:
+            raise ValidationError(
+                _("Each step of the escalation path asks one of: %(choices)s.")
+                % {"choices": ", ".join(str(label) for label in EscalationWho.labels)},
+                code="bad_escalation_step",
+            )
+        if any(earlier["who"] == who for earlier in cleaned):
+            raise ValidationError(
+                _("The escalation path asks %(who)s twice: name each group once.")
+                % {"who": EscalationWho(who).label},
+                code="bad_escalation_step",
+            )
+        if isinstance(hours, bool) or not isinstance(hours, int):
+            raise ValidationError(
+                _("Give each step of the escalation path a whole number of hours."),
+                code="bad_escalation_order",
+            )
+        if hours <= 0 or (cleaned and hours >= cleaned[-1]["hours_before"]):
+            raise ValidationError(
+                _(
+                    "Each step of the escalation path comes closer to the shift than the one "
+                    "before it, and before the shift starts."
+                ),
+                code="bad_escalation_order",
+            )
+        if hours > MAX_ESCALATION_HOURS:
+            raise ValidationError(
+                _("Start asking at most %(hours)s hours before a shift.")
+                % {"hours": MAX_ESCALATION_HOURS},
+                code="bad_escalation_order",
+            )
+        cleaned.append({"who": str(who), "hours_before": hours})
+    return cleaned
 
 
 def comparable_text(text: AgreementText) -> dict[str, str]:
-    """The five sections as members read them, the review interval included, for diffs."""
+    """The five sections as members read them, the review interval and escalation path
+    included, for diffs."""
     sections = text.sections()
     sections["review_cycle"] += "\n" + _("Reviewed every %(days)s days.") % {
         "days": text.review_interval_days
     }
+    steps = default_escalation_steps() if text.escalation_steps is None else text.escalation_steps
+    sections["communication"] += "".join("\n" + describe_escalation_step(step) for step in steps)
     return sections
 
 
@@ -150,6 +218,7 @@ def adopt_version(*, proposal: Proposal, actor: Member | None) -> AgreementVersi
         created_by=proposal.created_by,
         **text.sections(),
         review_interval_days=text.review_interval_days,
+        escalation_steps=text.escalation_steps,
     )
     agreement.current_version = version
     if agreement.first_adopted_at is None:

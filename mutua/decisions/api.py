@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
+from mutua.agreements.models import EscalationWho
 from mutua.agreements.services import AgreementText
 from mutua.decisions import access, services
 from mutua.decisions.models import Meeting, Proposal, Vote
@@ -23,6 +24,13 @@ from mutua.lib.api import ERRORS, WRITE_ERRORS, current_member
 from mutua.members.models import Member
 
 router = Router()
+
+
+class EscalationStepIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    who: str = Field(json_schema_extra={"enum": [*EscalationWho.values]})
+    hours_before: int
 
 
 class AgreementTextIn(Schema):
@@ -34,6 +42,9 @@ class AgreementTextIn(Schema):
     boundaries: str
     review_cycle: str
     review_interval_days: int = 365
+    escalation_steps: list[EscalationStepIn] | None = Field(
+        None, description="Who is asked for an unfilled shift, in order; omitted: unchanged."
+    )
 
 
 class ProposalIn(Schema):

@@ -9,7 +9,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from mutua.agreements.models import DEFAULT_REVIEW_INTERVAL_DAYS, SECTION_HINTS, SECTIONS
+from mutua.agreements.models import (
+    DEFAULT_REVIEW_INTERVAL_DAYS,
+    SECTION_HINTS,
+    SECTIONS,
+    EscalationWho,
+    default_escalation_steps,
+)
 from mutua.agreements.services import AgreementText
 from mutua.decisions.models import Meeting, Proposal, Vote
 from mutua.decisions.owners import Owner
@@ -40,6 +46,19 @@ FIELD_FOR_CODE = {
     **{f"empty_{field}": field for field, _heading in SECTIONS},
     **{f"long_{field}": field for field, _heading in SECTIONS},
 }
+
+
+# Rows offered for the escalation path: one per group that can be asked, so a row is never short.
+ESCALATION_ROWS = len(EscalationWho.choices)
+
+
+def escalation_initial(steps: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Form initial data for an escalation path: ``escalation_who_1``, ``escalation_hours_1``..."""
+    initial: dict[str, Any] = {}
+    for number, step in enumerate(steps or default_escalation_steps(), start=1):
+        initial[f"escalation_who_{number}"] = step["who"]
+        initial[f"escalation_hours_{number}"] = step["hours_before"]
+    return initial
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -79,9 +98,38 @@ class ProposalForm(forms.Form):
         for field, heading in SECTIONS:
             self.fields[field].label = heading
             self.fields[field].help_text = SECTION_HINTS[field]
+        # The escalation path, one row per step: who is asked, and how many hours before.
+        for number in range(1, ESCALATION_ROWS + 1):
+            self.fields[f"escalation_who_{number}"] = forms.ChoiceField(
+                label=_("Step %(number)s: ask") % {"number": number},
+                choices=[("", "—"), *EscalationWho.choices],
+                required=False,
+            )
+            self.fields[f"escalation_hours_{number}"] = forms.IntegerField(
+                label=_("hours before the shift"), required=False
+            )
 
     def section_fields(self) -> list[forms.BoundField]:
         return [self[field] for field, _heading in SECTIONS] + [self["review_interval_days"]]
+
+    def escalation_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [
+            (self[f"escalation_who_{number}"], self[f"escalation_hours_{number}"])
+            for number in range(1, ESCALATION_ROWS + 1)
+        ]
+
+    def escalation_steps(self) -> list[dict[str, Any]] | None:
+        """The filled rows in order; None when the form did not carry the path at all (the
+        proposal then keeps the current path)."""
+        if not any(key.startswith("escalation_") for key in self.data):
+            return None
+        steps = []
+        for number in range(1, ESCALATION_ROWS + 1):
+            who = self.cleaned_data.get(f"escalation_who_{number}") or ""
+            hours = self.cleaned_data.get(f"escalation_hours_{number}")
+            if who or hours is not None:
+                steps.append({"who": who, "hours_before": hours})
+        return steps
 
     def main_fields(self) -> list[forms.BoundField]:
         names = ("kind", "title", "body", "process", "deadline_at", "quorum")
@@ -94,6 +142,7 @@ class ProposalForm(forms.Form):
             text = AgreementText(
                 **{field: data[field] for field, _heading in SECTIONS},
                 review_interval_days=data["review_interval_days"] or DEFAULT_REVIEW_INTERVAL_DAYS,
+                escalation_steps=self.escalation_steps(),
             )
         return ProposalDraft(
             owner=owner,

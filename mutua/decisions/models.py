@@ -88,6 +88,9 @@ class Proposal(models.Model):
     review_interval_days = models.PositiveIntegerField(
         _("days between reviews"), null=True, blank=True
     )
+    # The proposed escalation path (see AgreementVersion.escalation_steps); null on other kinds
+    # and on changes proposed before pods could write their own path (read as the default).
+    escalation_steps = models.JSONField(_("escalation path"), null=True, blank=True)
     # The agreement version the change was written against (0: there was no agreement yet).
     base_version_number = models.PositiveIntegerField(null=True, blank=True)
     process = models.CharField(_("how we decide"), max_length=10, choices=Process.choices)

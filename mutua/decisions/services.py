@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -147,15 +147,19 @@ def create_proposal(*, actor: Member, draft: ProposalDraft) -> Proposal:
             raise ValidationError(
                 _("Write the five sections of the agreement."), code="empty_membership"
             )
-        text = agreements.check_agreement_text(draft.text)
+        agreement = agreements.agreement_of(owner)
+        current = agreement.current_version if agreement else None
+        proposed = draft.text
+        if proposed.escalation_steps is None and current is not None:
+            # A change that does not spell out the escalation path keeps the current one.
+            proposed = replace(proposed, escalation_steps=current.escalation_steps)
+        text = agreements.check_agreement_text(proposed)
         # One change at a time: two adopted side by side would silently undo each other.
         if Proposal.objects.of(owner).open().filter(kind=Proposal.Kind.AGREEMENT_CHANGE).exists():
             raise ValidationError(
                 _("Another change to this agreement is still being decided. Wait for it first."),
                 code="agreement_change_open",
             )
-        agreement = agreements.agreement_of(owner)
-        current = agreement.current_version if agreement else None
         base_version_number = current.number if current else 0
     proposal = Proposal.objects.create(
         **owner.lookup(),
@@ -170,6 +174,9 @@ def create_proposal(*, actor: Member, draft: ProposalDraft) -> Proposal:
         **text.sections(),
         review_interval_days=(
             text.review_interval_days if draft.kind == Proposal.Kind.AGREEMENT_CHANGE else None
+        ),
+        escalation_steps=(
+            text.escalation_steps if draft.kind == Proposal.Kind.AGREEMENT_CHANGE else None
         ),
     )
     record(action="proposal.created", target=proposal, actor=actor, kind=proposal.kind)

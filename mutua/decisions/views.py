@@ -28,6 +28,7 @@ from mutua.decisions.forms import (
     RecordMeetingForm,
     VoteForm,
     add_service_error,
+    escalation_initial,
 )
 from mutua.decisions.models import Meeting, Proposal
 from mutua.decisions.owners import Owner
@@ -60,9 +61,11 @@ def _initial_from_agreement(owner: Owner) -> dict[str, Any]:
     agreement = agreement_of(owner)
     initial: dict[str, Any] = {"kind": Proposal.Kind.AGREEMENT_CHANGE, "process": "consent"}
     if agreement is not None and agreement.current_version is not None:
-        initial |= AgreementText.of(agreement.current_version).__dict__
+        text = AgreementText.of(agreement.current_version)
+        initial |= text.__dict__ | escalation_initial(text.escalation_steps)
         initial["title"] = _("Change to the agreement")
     else:
+        initial |= escalation_initial(None)  # the default path, to edit
         initial["title"] = _("Our agreement")
     return initial
 

@@ -100,6 +100,19 @@ class ShiftOut(Schema):
     assignee: MemberRef | None
 
 
+class EscalationStepOut(Schema):
+    """One step of a shift's escalation path. ``who``/``hours_before``/``due_at`` are null for
+    a step taken outside the path (asking for cover asks standby members first)."""
+
+    who: str | None
+    hours_before: int | None
+    description: str
+    due_at: datetime | None
+    level: str
+    taken_at: datetime | None
+    notified_count: int | None
+
+
 class PauseIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -312,6 +325,43 @@ def _shift_action(request: HttpRequest, shift_id: int, action: str) -> ShiftOut:
     else:
         shift = services.take_cover(shift=shift, actor=member)
     return ShiftOut.model_validate(access.access_shift(member, shift.pk))
+
+
+@router.get("/shifts/{shift_id}/escalation", response={200: list[EscalationStepOut], **ERRORS})
+def shift_escalation(request: HttpRequest, shift_id: int) -> list[EscalationStepOut]:
+    """The escalation path this shift follows (from the pod's agreement), step by step, with
+    the steps already taken."""
+    shift = access.access_shift(current_member(request), shift_id)
+    out = []
+    for planned in services.escalation_plan(shift):
+        step, taken = planned.step, planned.taken
+        taken_at = taken.created_at if taken else None
+        notified_count = len(taken.notified_member_ids) if taken else None
+        if step is not None:
+            out.append(
+                EscalationStepOut(
+                    who=step.who,
+                    hours_before=int(step.within.total_seconds() // 3600),
+                    description=step.description,
+                    due_at=planned.due_at,
+                    level=step.level,
+                    taken_at=taken_at,
+                    notified_count=notified_count,
+                )
+            )
+        elif taken is not None:
+            out.append(
+                EscalationStepOut(
+                    who=None,
+                    hours_before=None,
+                    description=str(taken.get_level_display()),
+                    due_at=None,
+                    level=taken.level,
+                    taken_at=taken_at,
+                    notified_count=notified_count,
+                )
+            )
+    return out
 
 
 @router.post("/shifts/{shift_id}/cover", response={200: ShiftOut, **WRITE_ERRORS})

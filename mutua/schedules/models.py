@@ -237,11 +237,13 @@ class EscalationStep(models.Model):
 
     class Level(models.TextChoices):
         STANDBY = "standby", _("Standby members")
+        ROLE_HOLDERS = "role_holders", _("Everyone who holds the role")
         ORGANIZERS = "organizers", _("The pod's organizers")
         EVERYONE = "everyone", _("Everyone in the pod")
+        NETWORK_ORGANIZERS = "network_organizers", _("The network's organizers")
 
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="escalations")
-    level = models.CharField(max_length=12, choices=Level.choices)
+    level = models.CharField(max_length=20, choices=Level.choices)
     notified_member_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
 

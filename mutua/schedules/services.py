@@ -19,7 +19,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from mutua.agreements.models import (
+    DEFAULT_ESCALATION_STEPS,
+    EscalationWho,
+    default_escalation_steps,
+    describe_escalation_step,
+)
+from mutua.agreements.services import MAX_ESCALATION_HOURS, agreement_of
 from mutua.audit.services import record
+from mutua.decisions.owners import Owner
 from mutua.members.access import is_pod_member, is_pod_organizer
 from mutua.members.models import Member, Network, NetworkMembership, Pod, PodMembership
 from mutua.notifications.tasks import send_email
@@ -42,17 +50,21 @@ HORIZON = timedelta(weeks=8)
 # A rule must give at least one date within this long, and no more than MAX_PER_YEAR of them.
 RULE_WINDOW = timedelta(days=366)
 MAX_PER_YEAR = 1000
-# The escalation ladder for a shift nobody holds: who is asked, and how close to the start.
-# (A pod's agreement may later spell out its own protocol; this is the default path.)
-ESCALATION_LADDER = (
-    (EscalationStep.Level.STANDBY, timedelta(hours=48)),
-    (EscalationStep.Level.ORGANIZERS, timedelta(hours=24)),
-    (EscalationStep.Level.EVERYONE, timedelta(hours=12)),
-)
+# Who is asked for a shift nobody holds, and how close to the start, comes from the pod's (or
+# network's) agreement: its communication protocols hold the path (escalation_path below).
+
+# The agreement's "who" and the step kept for it. "pod" is stored as "everyone", as it always was.
+LEVEL_FOR_WHO: dict[str, str] = {
+    EscalationWho.STANDBY: EscalationStep.Level.STANDBY,
+    EscalationWho.ROLE_HOLDERS: EscalationStep.Level.ROLE_HOLDERS,
+    EscalationWho.ORGANIZERS: EscalationStep.Level.ORGANIZERS,
+    EscalationWho.POD: EscalationStep.Level.EVERYONE,
+    EscalationWho.NETWORK_ORGANIZERS: EscalationStep.Level.NETWORK_ORGANIZERS,
+}
 HELD = (Shift.Status.ASSIGNED, Shift.Status.COVER_REQUESTED)
 # Shifts left with nobody are refilled from the rotation only when they are further ahead than
-# this (the first escalation step); closer ones are asked for, never handed out unasked.
-REFILL_NOTICE = ESCALATION_LADDER[0][1]
+# this (the default first escalation step); closer ones are asked for, never handed out unasked.
+REFILL_NOTICE = timedelta(hours=DEFAULT_ESCALATION_STEPS[0][1])
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -812,55 +824,114 @@ def cancel_open_swaps(
 
 def _level_members(shift: Shift, level: str) -> list[Member]:
     role = shift.role
+    network_id = Owner.of(role).network_id
     if level == EscalationStep.Level.STANDBY:
         members = Member.objects.filter(
             role_holds__role=role, role_holds__kind=RoleHolder.Kind.STANDBY
         )
-    elif level == EscalationStep.Level.ORGANIZERS:
-        if role.pod_id is not None:
-            members = Member.objects.filter(
-                pod_memberships__pod_id=role.pod_id,
-                pod_memberships__status=PodMembership.Status.ACTIVE,
-                pod_memberships__role=PodMembership.Role.ORGANIZER,
-            )
-        else:
-            members = Member.objects.filter(
-                Q(network_memberships__network_id=role.network_id),
-                network_memberships__role=NetworkMembership.Role.ORGANIZER,
-            )
+    elif level == EscalationStep.Level.ROLE_HOLDERS:
+        members = Member.objects.filter(
+            role_holds__role=role, pk__in=[m.pk for m in owner_members(role)]
+        )
+    elif level == EscalationStep.Level.ORGANIZERS and role.pod_id is not None:
+        members = Member.objects.filter(
+            pod_memberships__pod_id=role.pod_id,
+            pod_memberships__status=PodMembership.Status.ACTIVE,
+            pod_memberships__role=PodMembership.Role.ORGANIZER,
+        )
+    elif level in (EscalationStep.Level.ORGANIZERS, EscalationStep.Level.NETWORK_ORGANIZERS):
+        members = Member.objects.filter(
+            network_memberships__network_id=network_id,
+            network_memberships__role=NetworkMembership.Role.ORGANIZER,
+        )
     else:
         members = Member.objects.filter(pk__in=[m.pk for m in owner_members(role)])
     return list(members.select_related("user").distinct().order_by("display_name", "id"))
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One step of the escalation path a shift follows: who, and how long before the start."""
+
+    who: str
+    level: str
+    within: timedelta
+    description: str
+
+
+def escalation_path(role: Role) -> list[PathStep]:
+    """The path in the current version of the role's owner's agreement: the pod's agreement for
+    a pod role, the network's for a network role. The default ladder when none is adopted."""
+    agreement = agreement_of(Owner.of(role))
+    version = agreement.current_version if agreement else None
+    steps = version.escalation_steps if version is not None else default_escalation_steps()
+    return [
+        PathStep(
+            who=step["who"],
+            level=LEVEL_FOR_WHO[step["who"]],
+            within=timedelta(hours=step["hours_before"]),
+            description=describe_escalation_step(step),
+        )
+        for step in steps
+    ]
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """A step of a shift's path, when it is due, and the EscalationStep if it was taken."""
+
+    step: PathStep | None  # None: taken outside the path (asking for cover asks standby first)
+    due_at: datetime | None
+    taken: EscalationStep | None
+
+
+def escalation_plan(shift: Shift) -> list[PlannedStep]:
+    """The steps the shift's path plans, in order, each with the step taken (if any); then any
+    step taken outside the path. For the shift page and the API; changes nothing."""
+    taken = {step.level: step for step in EscalationStep.objects.filter(shift=shift)}
+    plan = [
+        PlannedStep(
+            step=step, due_at=shift.starts_at - step.within, taken=taken.pop(step.level, None)
+        )
+        for step in escalation_path(shift.role)
+    ]
+    extra = sorted(taken.values(), key=lambda step: (step.created_at, step.pk))
+    return plan + [PlannedStep(step=None, due_at=None, taken=step) for step in extra]
 
 
 @transaction.atomic
 def escalate_unfilled_shifts(*, now: datetime | None = None) -> list[EscalationStep]:
     """Ask for help with shifts nobody holds, widening the circle as the start gets closer.
 
-    Standby members first (48 h before), then the pod's organizers (24 h), then everyone in the
-    pod (12 h). A step that reached nobody passes straight on to the next one. Each step happens
-    once per shift, is kept as an EscalationStep and an audit row, and skips people already asked
-    and people on a break that day.
+    The path is the one the pod agreed on (``escalation_path``); by default standby members
+    first (48 h before), then the pod's organizers (24 h), then everyone in the pod (12 h). A
+    step that reached nobody passes straight on to the next one. Each step happens once per
+    shift, is kept as an EscalationStep and an audit row, and skips people already asked and
+    people on a break that day.
     """
     now = now or timezone.now()
-    widest = ESCALATION_LADDER[0][1]
+    widest = timedelta(hours=MAX_ESCALATION_HOURS)
     shifts = (
         Shift.objects.needing_someone()
         .filter(starts_at__gt=now, starts_at__lte=now + widest)
-        .select_related("role", "assignee")
+        .select_related("role__pod", "role__network", "assignee")
         .prefetch_related("escalations")
     )
+    paths: dict[int, list[PathStep]] = {}  # one agreement read per role, not per shift
     steps: list[EscalationStep] = []
     for shift in shifts:
+        if shift.role_id not in paths:
+            paths[shift.role_id] = escalation_path(shift.role)
         done = {step.level: step for step in shift.escalations.all()}
         asked = {pk for step in done.values() for pk in step.notified_member_ids}
         day = shift.local_start.date()
         passes_on = False
-        for level, within in ESCALATION_LADDER:
+        for path_step in paths[shift.role_id]:
+            level = path_step.level
             if level in done:
                 passes_on = not done[level].notified_member_ids
                 continue
-            if shift.starts_at - now > within and not passes_on:
+            if shift.starts_at - now > path_step.within and not passes_on:
                 break
             candidates = [
                 m

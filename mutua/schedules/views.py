@@ -38,7 +38,6 @@ from mutua.schedules.forms import (
 )
 from mutua.schedules.models import (
     CalendarFeed,
-    EscalationStep,
     MemberCapacity,
     MemberPause,
     Role,
@@ -286,7 +285,7 @@ def shift_detail(request: HttpRequest, member: Member, shift_id: int) -> HttpRes
             "shift": shift,
             "needs_someone": needs_someone,
             "protocol": protocol,
-            "escalations": EscalationStep.objects.filter(shift=shift) if needs_someone else [],
+            "plan": services.escalation_plan(shift) if needs_someone else [],
             "actions": _shift_actions(member, shift),
             "can_swap": shift.assignee_id == member.pk
             and shift.status in services.HELD
