@@ -7,8 +7,10 @@ out after commit.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -147,10 +149,9 @@ def _transition(
     return bool(updated)
 
 
-@transaction.atomic
-def create_request(*, author: Member, draft: RequestDraft) -> Request:
-    """Ask for help. Nobody is screened: any member of the pod may ask, for anything."""
-    _check_request_draft(draft, author=author, is_new=True)
+def _new_request(*, author: Member, draft: RequestDraft, **matched: Any) -> Request:
+    """The request row, its private details and its first status change, from a checked draft.
+    ``matched`` holds the claim fields when the request starts out matched (an answered offer)."""
     aid_request = Request.objects.create(
         requester=author,
         network_id=draft.pod.network_id,
@@ -164,9 +165,18 @@ def create_request(*, author: Member, draft: RequestDraft) -> Request:
         area=draft.area.strip(),
         skill_needed=skill_name(draft.skill_needed),
         language_wanted=draft.language_wanted,
+        **matched,
     )
     _save_private(aid_request, draft)
     _set_status(aid_request, to_status=Request.Status.OPEN, from_status="", actor=author)
+    return aid_request
+
+
+@transaction.atomic
+def create_request(*, author: Member, draft: RequestDraft) -> Request:
+    """Ask for help. Nobody is screened: any member of the pod may ask, for anything."""
+    _check_request_draft(draft, author=author, is_new=True)
+    aid_request = _new_request(author=author, draft=draft)
     notify.new_request(aid_request)
     return aid_request
 
@@ -474,25 +484,14 @@ def answer_offer(*, offer: Offer, actor: Member, draft: RequestDraft) -> Request
             _("This offer is not shared with your pod or network."), code="not_visible"
         )
     _check_request_draft(draft, author=actor, is_new=True)
-    now = timezone.now()
-    aid_request = Request.objects.create(
-        requester=actor,
-        network_id=draft.pod.network_id,
-        pod=draft.pod,
-        scope=draft.scope,
-        category=offer.category,
-        summary=draft.summary.strip(),
-        urgency=draft.urgency,
-        needed_from=draft.needed_from,
-        needed_by=draft.needed_by,
-        area=draft.area.strip(),
+    aid_request = _new_request(
+        author=actor,
+        draft=dataclasses.replace(draft, category=offer.category),
         status=Request.Status.CLAIMED,
         claimed_by_id=offer.offerer_id,
-        claimed_at=now,
+        claimed_at=timezone.now(),
         from_offer=offer,
     )
-    _save_private(aid_request, draft)
-    _set_status(aid_request, to_status=Request.Status.OPEN, from_status="", actor=actor)
     _set_status(
         aid_request,
         to_status=Request.Status.CLAIMED,

@@ -722,6 +722,15 @@ def test_answering_an_offer_makes_a_matched_request_in_one_step(
     assert [email.to for email in mail.outbox] == [[world.dev.email]]
 
 
+def test_answering_an_offer_keeps_the_language_asked_for(world: World) -> None:
+    offer = services.create_offer(author=world.dev, draft=offer_draft(world))
+    aid_request = services.answer_offer(
+        offer=offer, actor=world.rosa, draft=request_draft(world, language_wanted="es")
+    )
+    aid_request.refresh_from_db()
+    assert aid_request.language_wanted == "es"
+
+
 def test_cannot_answer_own_or_withdrawn_offer(world: World) -> None:
     offer = services.create_offer(author=world.dev, draft=offer_draft(world))
     with raises_code("own_offer"):
