@@ -6,50 +6,16 @@ fields), with a token's secret, and a pod page with a size warning and a newcome
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 from pytest_django.fixtures import Settings
 
 from mutua.members import services
-from mutua.members.models import Member
 from mutua.test import World, make_member
-from mutua.tests.browser import assert_accessible, sign_in_code_for
+from mutua.tests.browser import SignedIn, assert_accessible, sign_in_code_for, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SignedIn = Callable[[Member], Page]
-
-
-@pytest.fixture
-def signed_in(browser: Browser, live_server: object) -> SignedIn:
-    """A browser page signed in as the member (through a session made by the test client)."""
-
-    def page_for(member: Member) -> Page:
-        client = Client()
-        client.force_login(member.user)
-        context = browser.new_context()
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,  # type: ignore[attr-defined]
-                }
-            ]
-        )
-        return context.new_page()
-
-    return page_for
-
-
-def visit(page: Page, live_server: object, path: str) -> None:
-    response = page.goto(live_server.url + path)  # type: ignore[attr-defined]
-    assert response is not None and response.status < 400, path
 
 
 def test_sign_in_and_sign_up_pages_are_accessible(
