@@ -14,11 +14,9 @@ Who may do what (shown on the group pages too):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutua.audit.services import record
@@ -241,45 +239,10 @@ def create_group_role(*, group: WorkingGroup, draft: schedules.RoleDraft, actor:
     network, so swaps, cover and escalation treat it like any network role.
     """
     _check_member_of_group(group, actor)
-    name = draft.name.strip()
-    if not name:
-        raise ValidationError(_("Give the role a name, like “Bring meals”."), code="empty_name")
-    if len(name) > 120:
-        raise ValidationError(_("Keep the name under 120 characters."), code="name_too_long")
-    rule = schedules.check_schedule(draft, now=timezone.now())
-    hours = draft.hours_per_occurrence
-    if hours is None:
-        hours = (Decimal(draft.duration.total_seconds()) / 3600).quantize(Decimal("0.01"))
-    if not Decimal(0) < hours <= Decimal(24):
-        raise ValidationError(
-            _("Hours of work each time should be more than zero and at most 24."),
-            code="bad_hours",
-        )
-    assert draft.starts_on is not None and draft.start_time is not None  # check_schedule did
-    role = Role.objects.create(
-        network_id=group.network_id,
-        name=name,
-        description=draft.description.strip(),
-        rrule=rule,
-        starts_on=draft.starts_on,
-        start_time=draft.start_time.replace(tzinfo=None),
-        time_zone=draft.time_zone,
-        duration=draft.duration,
-        hours_per_occurrence=hours,
-        is_critical=draft.is_critical,
-        is_organizer_role=draft.is_organizer_role,
-        created_by=actor,
+    role = schedules.add_role(
+        owner=group.network, draft=draft, actor=actor, working_group_id=group.pk
     )
     GroupRole.objects.create(group=group, role=role)
-    record(
-        action="role.created",
-        target=role,
-        actor=actor,
-        rrule=rule,
-        time_zone=role.time_zone,
-        working_group_id=group.pk,
-    )
-    schedules.materialize_shifts(role=role, until=timezone.now() + schedules.HORIZON)
     return role
 
 

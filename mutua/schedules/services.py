@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -227,6 +228,12 @@ def create_role(*, owner: Pod | Network, draft: RoleDraft, actor: Member) -> Rol
         raise ValidationError(
             _("Only the network's organizers can add network roles."), code="not_organizer"
         )
+    return add_role(owner=owner, draft=draft, actor=actor)
+
+
+def add_role(*, owner: Pod | Network, draft: RoleDraft, actor: Member, **audit: Any) -> Role:
+    """Check the draft's schedule and create the role with its first shifts. Who may add a role
+    is the caller's rule (pod members, network organizers, a working group's members)."""
     name = draft.name.strip()
     if not name:
         raise ValidationError(_("Give the role a name, like “Bring meals”."), code="empty_name")
@@ -257,7 +264,14 @@ def create_role(*, owner: Pod | Network, draft: RoleDraft, actor: Member) -> Rol
         is_organizer_role=draft.is_organizer_role,
         created_by=actor,
     )
-    record(action="role.created", target=role, actor=actor, rrule=rule, time_zone=role.time_zone)
+    record(
+        action="role.created",
+        target=role,
+        actor=actor,
+        rrule=rule,
+        time_zone=role.time_zone,
+        **audit,
+    )
     materialize_shifts(role=role, until=timezone.now() + HORIZON)
     return role
 
