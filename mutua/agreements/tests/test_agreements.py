@@ -28,7 +28,7 @@ from mutua.audit.models import AuditEvent
 from mutua.decisions import services as decisions
 from mutua.decisions.tests.helpers import TEXT, adopt, propose
 from mutua.members.models import PodMembership
-from mutua.test import World
+from mutua.test import World, client_for
 
 
 def adopted_agreement(world: World) -> Agreement:
@@ -218,3 +218,19 @@ class TestReminders:
             mail.outbox.clear()
             assert services.send_review_reminders() == []
         assert mail.outbox == []
+
+
+def test_pod_page_says_when_the_review_is_due_soon_and_when_it_is_overdue(world: World) -> None:
+    version = adopt(propose(world.rosa, world.maple), [world.rosa, world.ben, world.chloe])
+    due = version.adopted_at + timedelta(days=90)
+    page = world.maple.get_absolute_url()
+    with time_machine.travel(due - timedelta(days=30)):
+        html = client_for(world.ben).get(page).content.decode()
+        assert "Read the agreement (version 1)" in html
+        assert "Review due soon" not in html and "Review overdue" not in html
+    with time_machine.travel(due - timedelta(days=5)):
+        html = client_for(world.ben).get(page).content.decode()
+        assert "Review due soon" in html and "Review overdue" not in html
+    with time_machine.travel(due + timedelta(days=1)):
+        html = client_for(world.ben).get(page).content.decode()
+        assert "Review overdue" in html
