@@ -13,11 +13,29 @@ from mutua import demo
 
 # Who to sign in as first, and what each one shows.
 GUIDE = (
-    ("amara", "network organizer, Maple Street"),
+    (
+        "amara",
+        "network organizer, Maple Street: the suggestions page (helpers matched with reasons, "
+        "one invitation out), agreement proposals (Maple Street at version 2: see the diff), "
+        "tomorrow's Luna Park delivery run, the working groups",
+    ),
+    (
+        "maria",
+        "organizes Luna Park: its roles page flags the phone tree (no deputy) and the food bank "
+        "pick-up only Diego knows; she recorded Carmen's vote by text; a review due soon",
+    ),
+    (
+        "marcus",
+        "Riverbend Apartments: 9 households, so the pod page suggests splitting; over the hours "
+        "he said he can give (workload page); convenes Resource distribution",
+    ),
+    ("tom", "Maple Street: Fatima asked him to swap a “Bring meals” shift; phone tree deputy"),
+    ("linh", "Maple Street: on a break for a few weeks; her shifts went to the rotation"),
+    ("yusuf", "newest in Maple Street: his welcome checklist is still open"),
+    ("hiroshi", "invited by the dispatcher to drive Walter to dialysis: accept or decline"),
+    ("diego", "Luna Park; driving María to the clinic, messages in Spanish; drives tomorrow's run"),
     ("rosa", "writes in Spanish; has an urgent open request"),
     ("grace", "Oak Court, a pod below healthy size; helping Hiroshi, with a message thread"),
-    ("diego", "Luna Park; driving María to the clinic, messages in Spanish"),
-    ("marcus", "Riverbend Apartments: 9 households, so the pod page suggests splitting"),
     ("nora", "Samuel marked her request done: she can confirm it"),
 )
 
@@ -67,7 +85,11 @@ class Command(BaseCommand):
                 f"Loaded “{summary.network.name}”: {summary.pods} pods, "
                 f"{summary.households} households, {summary.members} members, "
                 f"{summary.requests} requests ({summary.open_requests} open), "
-                f"{summary.offers} offers."
+                f"{summary.offers} offers, {summary.agreements} agreements, "
+                f"{summary.proposals} proposals ({summary.open_proposals} open), "
+                f"{summary.roles} roles ({summary.upcoming_shifts} shifts to come), "
+                f"{summary.groups} working groups, and a delivery run for "
+                f"{summary.run.date:%Y-%m-%d} ({summary.run.get_status_display().lower()})."
             )
         )
         self._print_sign_in(site_url)
@@ -80,8 +102,9 @@ class Command(BaseCommand):
             lines.append(f"  {email:<28} {names.get(email, '')}: {story}")
         lines += [
             f"  Everyone else: <first name>@{demo.DEMO_EMAIL_DOMAIN}, e.g. "
-            f"{demo.demo_email('maria')}, {demo.demo_email('samuel')}.",
+            f"{demo.demo_email('samuel')}, {demo.demo_email('carmen')}.",
             "",
+            *self._where_to_look(site_url),
             "With DEBUG on (MUTUA_DEBUG=1, as `make demo` runs), "
             f"{site_url}{_path('members:demo_sign_in', '/demo-sign-in/')} "
             "signs in as any demo member with one click.",
@@ -90,3 +113,15 @@ class Command(BaseCommand):
             "(the console email backend).",
         ]
         self.stdout.write("\n".join(lines))
+
+    def _where_to_look(self, site_url: str) -> list[str]:
+        """Pages that show the newer features, with the demo's real ids."""
+        pages = demo.demo_pages()
+        if not pages:
+            return []
+        width = max(len(label) for label, _path in pages)
+        return [
+            "Where to look (signed in as Amara):",
+            *(f"  {label:<{width}}  {site_url}{path}" for label, path in pages),
+            "",
+        ]
