@@ -1883,16 +1883,7 @@ def demo_pages() -> list[tuple[str, str]]:
 
 
 def delete_network(slug: str) -> None:
-    """Delete a network and everything in it, its agreements first.
-
-    An agreement's versions are protected (``Agreement.current_version`` and
-    ``AgreementVersion.adopted_via`` are PROTECT foreign keys), so a plain ``Network.delete()``
-    refuses once any agreement was adopted: they are unhooked and deleted before the network.
-    """
-    owned = Agreement.objects.filter(Q(network__slug=slug) | Q(pod__network__slug=slug))
-    owned.update(current_version=None)
-    AgreementVersion.objects.filter(agreement__in=owned).delete()
-    owned.delete()
+    """Delete a network and everything in it (agreement history goes with it, see RESTRICT)."""
     Network.objects.filter(slug=slug).delete()
 
 

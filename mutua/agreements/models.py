@@ -101,7 +101,7 @@ class Agreement(models.Model):
         Network, null=True, blank=True, on_delete=models.CASCADE, related_name="agreement"
     )
     current_version = models.ForeignKey(
-        "AgreementVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "AgreementVersion", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     first_adopted_at = models.DateTimeField(null=True, blank=True)
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
@@ -164,7 +164,7 @@ class AgreementVersion(models.Model):
     escalation_steps = models.JSONField(_("escalation path"), default=default_escalation_steps)
     adopted_at = models.DateTimeField()
     adopted_via = models.OneToOneField(
-        "decisions.Proposal", on_delete=models.PROTECT, related_name="adopted_version"
+        "decisions.Proposal", on_delete=models.RESTRICT, related_name="adopted_version"
     )
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -234,3 +234,12 @@ def test_pod_page_says_when_the_review_is_due_soon_and_when_it_is_overdue(world:
     with time_machine.travel(due + timedelta(days=1)):
         html = client_for(world.ben).get(page).content.decode()
         assert "Review overdue" in html
+
+
+def test_a_network_with_an_adopted_agreement_can_be_deleted_whole(world: World) -> None:
+    version = adopt(propose(world.rosa, world.maple), [world.rosa, world.ben, world.chloe])
+    with pytest.raises(IntegrityError):  # history alone cannot be removed from under a pod...
+        with transaction.atomic():
+            version.adopted_via.delete()
+    world.network.delete()  # ...but the network goes with everything it holds
+    assert not AgreementVersion.objects.exists()
