@@ -23,6 +23,7 @@ PAGES = ("request_list", "request_detail", "my_activity")
 REPEATS = 60
 QUICK_REPEATS = 15
 OPEN_REQUESTS = 500
+ROSAS_HISTORY = 30
 
 
 def _populate(rows: int) -> dict[str, Any]:
@@ -55,7 +56,9 @@ def _populate(rows: int) -> dict[str, Any]:
             for i, m in enumerate(members)
         ]
     )
-    everyone = [*members, world.rosa, world.ben, world.chloe, world.dev, world.olu]
+    # Rosa, whose pages are measured, has the same own activity at every size (below), so her
+    # pages show the same amount whatever the size: only the rest of the network's history grows.
+    everyone = [*members, world.ben, world.chloe, world.dev, world.olu]
     now = timezone.now()
     categories = list(Category.values)
     batch: list[Request] = []
@@ -83,6 +86,19 @@ def _populate(rows: int) -> dict[str, Any]:
             Request.objects.bulk_create(batch)
             batch = []
     Request.objects.bulk_create(batch)
+    Request.objects.bulk_create(
+        Request(
+            requester=world.rosa if i % 2 else world.ben,
+            network=world.network,
+            pod=world.maple,
+            scope=Scope.POD,
+            category=categories[i % len(categories)],
+            summary=f"Rosa's own history {i}",
+            status="confirmed",
+            claimed_by=world.ben if i % 2 else world.rosa,
+        )
+        for i in range(ROSAS_HISTORY)
+    )
     target = Request.objects.create(
         requester=world.rosa,
         network=world.network,

@@ -115,6 +115,9 @@ class Request(models.Model):
             models.Index(fields=["pod", "status", "-created_at"], name="request_pod_status"),
             models.Index(fields=["requester", "status"], name="request_requester_status"),
             models.Index(fields=["claimed_by", "status"], name="request_helper_status"),
+            # "My activity" lists someone's latest closed requests without sorting their history.
+            models.Index(fields=["requester", "-created_at"], name="request_requester_recent"),
+            models.Index(fields=["claimed_by", "-created_at"], name="request_helper_recent"),
         ]
         constraints = [
             models.CheckConstraint(
