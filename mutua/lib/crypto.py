@@ -57,7 +57,7 @@ def rotate(token: str) -> str:
     return fernet().rotate(token.encode()).decode()
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField[str, str]):
     """A text column stored as a Fernet token; empty strings stay empty (nothing to hide)."""
 
     def get_prep_value(self, value: Any) -> Any:

@@ -135,7 +135,7 @@ SignedIn = Callable[[Member], Page]
 
 
 @pytest.fixture
-def signed_in(browser: Browser, live_server: object) -> SignedIn:
+def signed_in(browser: Browser, live_server: LiveServer) -> SignedIn:
     """A browser page signed in as the member (through a session made by the test client)."""
 
     def page_for(member: Member) -> Page:
@@ -147,7 +147,7 @@ def signed_in(browser: Browser, live_server: object) -> SignedIn:
                 {
                     "name": settings.SESSION_COOKIE_NAME,
                     "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,  # type: ignore[attr-defined]
+                    "url": live_server.url,
                 }
             ]
         )
@@ -156,8 +156,8 @@ def signed_in(browser: Browser, live_server: object) -> SignedIn:
     return page_for
 
 
-def visit(page: Page, live_server: object, path: str) -> None:
-    response = page.goto(live_server.url + path)  # type: ignore[attr-defined]
+def visit(page: Page, live_server: LiveServer, path: str) -> None:
+    response = page.goto(live_server.url + path)
     assert response is not None and response.status < 400, path
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from mutua.audit.models import AuditEvent
 from mutua.exchange import services
@@ -16,13 +21,13 @@ from mutua.members.models import PodMembership
 from mutua.test import World
 
 
-def audit(action: str, target: object) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action=action, object_id=str(target.pk)))  # type: ignore[attr-defined]
+def audit(action: str, target: Model) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action=action, object_id=str(target.pk)))
 
 
-def code_of(call: object) -> str:
+def code_of(call: Callable[[], object]) -> str:
     with pytest.raises(ValidationError) as caught:
-        call()  # type: ignore[operator]
+        call()
     return str(caught.value.code)
 
 
@@ -37,9 +42,12 @@ def street(world: World) -> Request:
 
 class TestAccept:
     def test_propose_invite_accept_claims_the_request(
-        self, world: World, street: Request, django_capture_on_commit_callbacks: object
+        self,
+        world: World,
+        street: Request,
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
     ) -> None:
-        with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        with django_capture_on_commit_callbacks(execute=True):
             invitation = services.propose_match(
                 aid_request=street, helper=world.chloe, actor=world.olu
             )
@@ -123,11 +131,14 @@ class TestAccept:
 
 class TestDecline:
     def test_decline_invites_the_next_best_helper(
-        self, world: World, street: Request, django_capture_on_commit_callbacks: object
+        self,
+        world: World,
+        street: Request,
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
     ) -> None:
         first = services.propose_match(aid_request=street, helper=world.ben, actor=world.olu)
         mail.outbox.clear()
-        with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        with django_capture_on_commit_callbacks(execute=True):
             following = services.decline_invitation(invitation=first, actor=world.ben)
 
         first.refresh_from_db()
@@ -215,8 +226,8 @@ class TestWhoMayPropose:
         for helper in (world.zed, world.dev):  # another network; no home area given
             assert (
                 code_of(
-                    lambda helper=helper: services.propose_match(
-                        aid_request=street, helper=helper, actor=world.olu
+                    functools.partial(
+                        services.propose_match, aid_request=street, helper=helper, actor=world.olu
                     )
                 )
                 == "helper_does_not_fit"

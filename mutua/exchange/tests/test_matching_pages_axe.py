@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from pytest_django.live_server_helper import LiveServer
 
 from mutua.exchange import services
 from mutua.exchange.tests.test_suggestions import helping, need
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_matching_pages_are_accessible(
     world: World,
     signed_in: SignedIn,
-    live_server: object,
+    live_server: LiveServer,
 ) -> None:
     helping(world.rosa, 0, categories=())
     helping(world.ben, 0, skills=(services.SkillDraft("first aid"),))

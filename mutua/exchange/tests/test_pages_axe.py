@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from pytest_django.live_server_helper import LiveServer
 
 from mutua.exchange import services
 from mutua.exchange.tests.test_pages import ask, make_offer
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_request_pages_are_accessible(
-    world: World, signed_in: SignedIn, live_server: object
+    world: World, signed_in: SignedIn, live_server: LiveServer
 ) -> None:
     aid_request = ask(world.rosa, world.maple)
     ask(world.dev, world.oak, scope="network", summary="Network-wide one")
@@ -42,7 +43,7 @@ def test_request_pages_are_accessible(
 
 
 def test_request_form_with_errors_is_accessible(
-    world: World, signed_in: SignedIn, live_server: object
+    world: World, signed_in: SignedIn, live_server: LiveServer
 ) -> None:
     rosa = signed_in(world.rosa)
     visit(rosa, live_server, reverse("exchange:request_create"))
@@ -55,7 +56,9 @@ def test_request_form_with_errors_is_accessible(
     assert_accessible(rosa, "request form with errors")
 
 
-def test_offer_pages_are_accessible(world: World, signed_in: SignedIn, live_server: object) -> None:
+def test_offer_pages_are_accessible(
+    world: World, signed_in: SignedIn, live_server: LiveServer
+) -> None:
     offer = make_offer(world.ben, world.maple)
     chloe = signed_in(world.chloe)
 

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser
 from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from mutua.members import services
 from mutua.test import World, make_member
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_sign_in_and_sign_up_pages_are_accessible(
     world: World,
     browser: Browser,
-    live_server: object,
+    live_server: LiveServer,
     settings: Settings,
 ) -> None:
     settings.DEMO_SIGN_IN = True
@@ -60,7 +61,7 @@ def test_sign_in_and_sign_up_pages_are_accessible(
 
 
 def test_members_pages_are_accessible(
-    world: World, signed_in: SignedIn, live_server: object
+    world: World, signed_in: SignedIn, live_server: LiveServer
 ) -> None:
     nia = make_member("Nia", pod=None, network=world.network)
     services.ask_to_join_pod(member=nia, pod=world.maple, message="Hello from the corner")

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.live_server_helper import LiveServer
 
 from mutua.groups import services as groups
 from mutua.orientation.models import EmergencyContact
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_welcome_contact_handover_and_group_pages_are_accessible(
-    world: World, signed_in: SignedIn, live_server: object
+    world: World, signed_in: SignedIn, live_server: LiveServer
 ) -> None:
     run = make_role(world.maple, world.ben, name="Saturday run")
     hold(run, world.ben)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from pytest_django.live_server_helper import LiveServer
 
 from mutua.schedules import services
 from mutua.schedules.tests.helpers import hold, make_role
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_schedule_pages_are_accessible(
-    world: World, signed_in: SignedIn, live_server: object
+    world: World, signed_in: SignedIn, live_server: LiveServer
 ) -> None:
     role = make_role(world.maple, world.ben, is_critical=True)
     hold(role, world.ben)
