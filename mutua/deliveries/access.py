@@ -46,6 +46,11 @@ def can_drive(member: Member, run: DeliveryRun) -> bool:
     return NetworkMembership.objects.filter(member=member, network_id=run.network_id).exists()
 
 
+def sees_route_sketches(member: Member, run: DeliveryRun) -> bool:
+    """Sketches are drawn from exact points: only the run's organizers and drivers see them."""
+    return can_organize(member, run) or RunDriver.objects.filter(run=run, member=member).exists()
+
+
 def my_drive(member: Member, run: DeliveryRun) -> RunDriver | None:
     return RunDriver.objects.filter(run=run, member=member).select_related("member").first()
 

@@ -78,14 +78,20 @@ class RouteView:
 
 
 def _routes(
-    run: DeliveryRun, visits: list[PlannedVisit], *, with_start_of: Member | None = None
+    run: DeliveryRun,
+    visits: list[PlannedVisit],
+    *,
+    with_start_of: Member | None = None,
+    draw: bool = True,
 ) -> list[RouteView]:
-    """Group visits by driver and draw each route. The start place is drawn only on the
-    driver's own sheet (``with_start_of``)."""
+    """Group visits by driver and draw each route (when ``draw``). The start place is drawn only
+    on the driver's own sheet (``with_start_of``)."""
     routes: dict[int, RouteView] = {}
     for visit in visits:
         routes.setdefault(visit.driver_id, RouteView(visit.driver)).visits.append(visit)
     for route in routes.values():
+        if not draw:
+            continue
         name = route.driver.member.display_name
         start = (
             route.driver.start_point
@@ -136,7 +142,7 @@ def _render_run(
         "run": run,
         "stops": stops,
         "drivers": drivers,
-        "routes": _routes(run, visits),
+        "routes": _routes(run, visits, draw=access.sees_route_sketches(member, run)),
         "unplaced": [s for s in stops if s.unplaced_reason],
         "can_organize": can_organize and run.status != DeliveryRun.Status.DONE,
         "my_drive": mine,

@@ -192,6 +192,15 @@ def _svgs(page: str) -> list[ET.Element]:
     return [ET.fromstring(svg) for svg in found]  # noqa: S314
 
 
+def test_route_sketches_are_shown_only_to_the_runs_organizers_and_drivers(world: World) -> None:
+    run = planned_run_for_ben(world)
+    for member in (world.olu, world.ben, world.chloe):
+        assert _svgs(client_for(member).get(run.get_absolute_url()).content.decode())
+    neighbour = client_for(world.rosa).get(run.get_absolute_url()).content.decode()
+    assert "Ben" in neighbour  # the plan is there, in words
+    assert _svgs(neighbour) == []
+
+
 def test_route_sketch_is_well_formed_accessible_svg(world: World) -> None:
     run = planned_run_for_ben(world)
     page = client_for(world.olu).get(run.get_absolute_url()).content.decode()
