@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mutua.agreements.models import (
@@ -20,6 +20,7 @@ from mutua.agreements.services import AgreementText
 from mutua.decisions.models import Meeting, Proposal, Vote
 from mutua.decisions.owners import Owner
 from mutua.decisions.services import ProposalDraft
+from mutua.lib import forms as lib_forms
 from mutua.lib.forms import LocalDateTimeField
 from mutua.members.models import Member
 
@@ -61,10 +62,7 @@ def escalation_initial(steps: list[dict[str, Any]] | None) -> dict[str, Any]:
     return initial
 
 
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's error next to its field, or at the top of the form."""
-    field = FIELD_FOR_CODE.get(getattr(error, "code", None) or "")
-    form.add_error(field if field in form.fields else None, error)
+add_service_error = functools.partial(lib_forms.add_service_error, field_for_code=FIELD_FOR_CODE)
 
 
 class ProposalForm(forms.Form):

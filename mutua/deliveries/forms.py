@@ -3,11 +3,11 @@ services.py; their errors come back and are attached to the field they are about
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from mutua.deliveries.models import DeliveryRun, RunStop
 from mutua.deliveries.services import DriverDraft, StopDraft
 from mutua.exchange.models import Request
+from mutua.lib import forms as lib_forms
 
 FIELD_FOR_CODE = {
     "empty_name": "name",
@@ -38,10 +39,7 @@ FIELD_FOR_CODE = {
 }
 
 
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's error next to its field, or at the top of the form."""
-    field = FIELD_FOR_CODE.get(getattr(error, "code", None) or "")
-    form.add_error(field if field in form.fields else None, error)
+add_service_error = functools.partial(lib_forms.add_service_error, field_for_code=FIELD_FOR_CODE)
 
 
 def on_day(day: date, value: time | None) -> datetime | None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutua.exchange.models import Category, Offer, Request, Scope
 from mutua.exchange.services import OfferDraft, RequestDraft
+from mutua.lib import forms as lib_forms
 from mutua.lib.forms import LocalDateTimeField
 from mutua.members.access import active_pod_ids
 from mutua.members.models import SPOKEN_LANGUAGES, Member, Pod
@@ -47,11 +48,7 @@ OFFER_FIELD_FOR_CODE = {**FIELD_FOR_CODE, "window_out_of_order": "available_unti
 def add_service_error(
     form: forms.Form, error: ValidationError, field_for_code: dict[str, str] = FIELD_FOR_CODE
 ) -> None:
-    """Show a service's error next to the field it is about (or at the top of the form)."""
-    field = field_for_code.get(getattr(error, "code", None) or "")
-    if field is not None and field not in form.fields:
-        field = None
-    form.add_error(field, error)
+    lib_forms.add_service_error(form, error, field_for_code)
 
 
 def member_pods(member: Member) -> QuerySet[Pod]:

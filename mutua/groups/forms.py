@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mutua.decisions.forms import ProposalForm
 from mutua.decisions.models import Proposal
 from mutua.groups.models import GroupMembership
+from mutua.lib import forms as lib_forms
 from mutua.members.models import Member
 
 FIELD_FOR_CODE = {
@@ -22,10 +23,7 @@ FIELD_FOR_CODE = {
 }
 
 
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's error next to its field (or at the top of the form)."""
-    field = FIELD_FOR_CODE.get(getattr(error, "code", None) or "")
-    form.add_error(field if field in form.fields else None, error)
+add_service_error = functools.partial(lib_forms.add_service_error, field_for_code=FIELD_FOR_CODE)
 
 
 class GroupForm(forms.Form):

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mutua.exchange.models import Category
+from mutua.lib.forms import add_service_error
 from mutua.members.models import SPOKEN_LANGUAGES, Household, Member
 from mutua.members.services import Profile
 
@@ -47,9 +48,7 @@ HELPING_ERROR_FIELDS: Mapping[str, str] = {
 def attach_error(
     form: forms.Form, error: ValidationError, fields: Mapping[str, str] | None = None
 ) -> None:
-    """Show a service's error next to the field it is about (or above the form)."""
-    field = (fields or {}).get(error.code or "")
-    form.add_error(field if field in form.fields else None, error)
+    add_service_error(form, error, fields)
 
 
 class SignInForm(forms.Form):

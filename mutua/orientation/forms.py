@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from mutua.lib import forms as lib_forms
 
 FIELD_FOR_CODE = {
     "empty_name": "name",
@@ -17,9 +20,7 @@ FIELD_FOR_CODE = {
 }
 
 
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    field = FIELD_FOR_CODE.get(getattr(error, "code", None) or "")
-    form.add_error(field if field in form.fields else None, error)
+add_service_error = functools.partial(lib_forms.add_service_error, field_for_code=FIELD_FOR_CODE)
 
 
 class EmergencyContactForm(forms.Form):

@@ -7,14 +7,15 @@ parsing, not a rule: whether the schedule is usable is the service's call.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from mutua.lib import forms as lib_forms
 from mutua.members.models import Member
 from mutua.schedules import recurrence
 from mutua.schedules.models import RoleHolder, Shift
@@ -62,12 +63,7 @@ NTH_CHOICES = [
 ]
 
 
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's error next to its field (or at the top of the form)."""
-    field = FIELD_FOR_CODE.get(getattr(error, "code", None) or "")
-    if field is not None and field not in form.fields:
-        field = None
-    form.add_error(field, error)
+add_service_error = functools.partial(lib_forms.add_service_error, field_for_code=FIELD_FOR_CODE)
 
 
 class RoleForm(forms.Form):
