@@ -12,6 +12,7 @@ from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -159,6 +160,10 @@ class SheetOut(Schema):
     driver: DriverOut
     returns_at: datetime | None
     visits: list[SheetVisitOut]
+    pdf_url: str = Field(
+        description="This sheet as a PDF, on the website: a signed-in browser downloads it (the "
+        "same address rule applies)."
+    )
 
 
 # --- Adapting rows to schemas ---------------------------------------------------------------
@@ -377,4 +382,5 @@ def my_route(request: HttpRequest, run_id: int) -> SheetOut:
             SheetVisitOut(**_visit(v), address=addresses.get(v.stop_id))  # type: ignore[arg-type]
             for v in visits
         ],
+        pdf_url=reverse("deliveries:route_sheet_pdf", args=[run.pk]),
     )

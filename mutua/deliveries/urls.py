@@ -14,4 +14,5 @@ urlpatterns = [
     path("runs/<int:run_id>/done/", views.run_done, name="run_done"),
     path("runs/<int:run_id>/my-route/", views.route_sheet, name="route_sheet"),
     path("runs/<int:run_id>/my-route/print/", views.route_sheet_print, name="route_sheet_print"),
+    path("runs/<int:run_id>/my-route/pdf/", views.route_sheet_pdf, name="route_sheet_pdf"),
 ]

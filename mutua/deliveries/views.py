@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -222,7 +229,9 @@ def run_done(request: HttpRequest, member: Member, run_id: int) -> HttpResponse:
     return redirect(run)
 
 
-def _sheet(request: HttpRequest, member: Member, run_id: int, template: str) -> HttpResponse:
+def _sheet_context(member: Member, run_id: int) -> dict[str, Any]:
+    """What every form of a driver's own sheet shows (page, print view, PDF): one place, so the
+    address rule cannot drift between them. Anyone but a driver of the run gets "not found"."""
     run = access.access_run(member, run_id)
     driver = access.my_drive(member, run)
     if driver is None:
@@ -235,24 +244,89 @@ def _sheet(request: HttpRequest, member: Member, run_id: int, template: str) -> 
     today = timezone.localdate()
     addresses = access.sheet_addresses(member, driver, run, visits, today)
     routes = _routes(run, visits, with_start_of=member)
-    return render(
-        request,
-        template,
-        {
-            "run": run,
-            "driver": driver,
-            "rows": [(visit, addresses.get(visit.stop_id, "")) for visit in visits],
-            "route": routes[0] if routes else None,
-            "shows_addresses": access.shows_addresses(member, driver, run, today),
-        },
-    )
+    return {
+        "run": run,
+        "driver": driver,
+        "rows": [(visit, addresses.get(visit.stop_id, "")) for visit in visits],
+        "route": routes[0] if routes else None,
+        "shows_addresses": access.shows_addresses(member, driver, run, today),
+    }
 
 
 @member_required
 def route_sheet(request: HttpRequest, member: Member, run_id: int) -> HttpResponse:
-    return _sheet(request, member, run_id, "deliveries/route_sheet.html")
+    return render(request, "deliveries/route_sheet.html", _sheet_context(member, run_id))
 
 
 @member_required
 def route_sheet_print(request: HttpRequest, member: Member, run_id: int) -> HttpResponse:
-    return _sheet(request, member, run_id, "deliveries/route_sheet_print.html")
+    return render(request, "deliveries/route_sheet_print.html", _sheet_context(member, run_id))
+
+
+def _static_file(url: str) -> tuple[bytes, str] | None:
+    """The bytes and type of one of the site's static files, read from disk, for a ``url`` under
+    STATIC_URL; None for anything else."""
+    prefix = urlsplit(static("")).path  # "/static/", with the script prefix
+    path = unquote(urlsplit(url).path)
+    if not path.startswith(prefix):
+        return None
+    name = path.removeprefix(prefix)
+    found = finders.find(name)
+    if not isinstance(found, str):
+        return None
+    return Path(found).read_bytes(), mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def _html_to_pdf(html: str, *, base_url: str) -> bytes:
+    """Lay out ``html`` for print and return the PDF. Only the site's own static files (the
+    stylesheet) are loaded, from disk: the PDF is made inside a request, so it must neither call
+    back into the site nor reach out to the web."""
+    # Imported here, not at the top: WeasyPrint loads Pango when imported (about a second), and a
+    # machine without Pango should lose this download only, not every page.
+    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
+
+    class StaticFilesOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            found = _static_file(url)
+            if found is None:
+                raise ValueError(f"Not fetched for a PDF: {url}")
+            body, content_type = found
+            return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+    pdf: bytes = HTML(string=html, base_url=base_url, url_fetcher=StaticFilesOnly()).write_pdf()
+    return pdf
+
+
+# WeasyPrint draws an inline <svg> with only the CSS inside it, not the page's: without this the
+# sketch prints as black shapes. The same look as the `.route-sketch` rules in mutua.css.
+SKETCH_PRINT_STYLE = (
+    "<style>polyline{fill:none;stroke:#0b5d3b;stroke-width:2}"
+    "circle{fill:#fff;stroke:#0b5d3b;stroke-width:2}"
+    "text{font-size:10px;text-anchor:middle;fill:#1a1a1a}.start{fill:#8a3b00}</style>"
+)
+
+
+def _styled_for_print(sketch: str) -> SafeString:
+    """The sketch with its look inside it, right after the opening <svg ...> tag (whose
+    attributes are escaped, so its first ">" closes it)."""
+    opening, closing, rest = sketch.partition(">")
+    return SafeString(f"{opening}{closing}{SKETCH_PRINT_STYLE}{rest}")
+
+
+@member_required
+def route_sheet_pdf(request: HttpRequest, member: Member, run_id: int) -> HttpResponse:
+    """The print view as a PDF to download, keep on a phone or print elsewhere."""
+    context = _sheet_context(member, run_id)
+    if context["route"] is not None:
+        context["route"].sketch = _styled_for_print(context["route"].sketch)
+    html = render_to_string("deliveries/route_sheet_print.html", context, request=request)
+    pdf = _html_to_pdf(html, base_url=request.build_absolute_uri("/"))
+    run: DeliveryRun = context["run"]
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="route-{run.pk}-{run.date.isoformat()}.pdf"'  # ASCII only
+    )
+    # It may hold the exact addresses of the day: no copy in any cache, shared or the browser's.
+    response["Cache-Control"] = "private, no-store"
+    return response
