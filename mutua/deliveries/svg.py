@@ -3,6 +3,12 @@
 The points are scaled into a fixed viewBox, so the sketch shows the shape of the route and
 nothing about where on Earth it is. Every label is escaped; the SVG carries a <title> and <desc>
 and the page lists the stops in order next to it as the text alternative.
+
+The sketch's look is written on its elements as SVG presentation attributes, not in the site's
+stylesheet: WeasyPrint draws an inline <svg> with only what the SVG itself says, so this is the
+one place that makes the page, the print view and the PDF draw it alike. (A <style> inside the
+SVG would not stay inside it in a browser: it styles the whole page.) The stylesheet keeps only
+the sketch's size and frame on the page.
 """
 
 from __future__ import annotations
@@ -16,6 +22,11 @@ from django.utils.safestring import SafeString
 SIZE = 200  # viewBox is SIZE × SIZE
 MARGIN = 16
 RADIUS = 9
+
+# The colours of mutua.css's --accent, --ink and --warn (presentation attributes take no var()).
+ACCENT = "#0b5d3b"
+INK = "#1a1a1a"
+WARN = "#8a3b00"
 
 
 def _project(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -54,24 +65,43 @@ def route_sketch(
     stop_xy = projected[1:] if start else projected
     path = ([start_xy] if start_xy else []) + stop_xy + ([start_xy] if start_xy else [])
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in path)
+    # The line and the circles are stroked in the accent colour; the circles are filled white so
+    # the numbers read over the line; the driver's start is a filled square.
     circles = format_html_join(
         "",
-        '<g><circle cx="{}" cy="{}" r="{}"/><text x="{}" y="{}">{}</text></g>',
+        '<g><circle cx="{x}" cy="{y}" r="{r}" fill="#fff" stroke="{accent}" stroke-width="2"/>'
+        '<text x="{x}" y="{text_y}" font-size="10" text-anchor="middle" fill="{ink}">{n}</text>'
+        "</g>",
         (
-            (f"{x:.1f}", f"{y:.1f}", RADIUS, f"{x:.1f}", f"{y + 4:.1f}", n)
+            {
+                "x": f"{x:.1f}",
+                "y": f"{y:.1f}",
+                "r": RADIUS,
+                "text_y": f"{y + 4:.1f}",
+                "n": n,
+                "accent": ACCENT,
+                "ink": INK,
+            }
             for n, (x, y) in enumerate(stop_xy, start=1)
         ),
     )
     home = (
         format_html(
-            '<rect class="start" x="{}" y="{}" width="12" height="12"/>',
+            '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>',
             f"{start_xy[0] - 6:.1f}",
             f"{start_xy[1] - 6:.1f}",
+            WARN,
         )
         if start_xy
         else ""
     )
-    polyline = format_html('<polyline points="{}"/>', line) if len(path) > 1 else SafeString("")
+    polyline = (
+        format_html(
+            '<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>', line, ACCENT
+        )
+        if len(path) > 1
+        else SafeString("")
+    )
     return format_html(
         '<svg class="route-sketch" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
         'role="img" aria-labelledby="{id}-title {id}-desc">'

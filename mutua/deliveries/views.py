@@ -17,8 +17,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from mutua.deliveries import access, services
@@ -253,11 +253,18 @@ def _sheet_context(member: Member, run_id: int) -> dict[str, Any]:
     }
 
 
+# Every form of the sheet may hold the exact addresses of the day: no copy in any cache, shared
+# or the browser's.
+_uncached = cache_control(private=True, no_store=True)
+
+
+@_uncached
 @member_required
 def route_sheet(request: HttpRequest, member: Member, run_id: int) -> HttpResponse:
     return render(request, "deliveries/route_sheet.html", _sheet_context(member, run_id))
 
 
+@_uncached
 @member_required
 def route_sheet_print(request: HttpRequest, member: Member, run_id: int) -> HttpResponse:
     return render(request, "deliveries/route_sheet_print.html", _sheet_context(member, run_id))
@@ -298,28 +305,11 @@ def _html_to_pdf(html: str, *, base_url: str) -> bytes:
     return pdf
 
 
-# WeasyPrint draws an inline <svg> with only the CSS inside it, not the page's: without this the
-# sketch prints as black shapes. The same look as the `.route-sketch` rules in mutua.css.
-SKETCH_PRINT_STYLE = (
-    "<style>polyline{fill:none;stroke:#0b5d3b;stroke-width:2}"
-    "circle{fill:#fff;stroke:#0b5d3b;stroke-width:2}"
-    "text{font-size:10px;text-anchor:middle;fill:#1a1a1a}.start{fill:#8a3b00}</style>"
-)
-
-
-def _styled_for_print(sketch: str) -> SafeString:
-    """The sketch with its look inside it, right after the opening <svg ...> tag (whose
-    attributes are escaped, so its first ">" closes it)."""
-    opening, closing, rest = sketch.partition(">")
-    return SafeString(f"{opening}{closing}{SKETCH_PRINT_STYLE}{rest}")
-
-
+@_uncached
 @member_required
 def route_sheet_pdf(request: HttpRequest, member: Member, run_id: int) -> HttpResponse:
     """The print view as a PDF to download, keep on a phone or print elsewhere."""
     context = _sheet_context(member, run_id)
-    if context["route"] is not None:
-        context["route"].sketch = _styled_for_print(context["route"].sketch)
     html = render_to_string("deliveries/route_sheet_print.html", context, request=request)
     pdf = _html_to_pdf(html, base_url=request.build_absolute_uri("/"))
     run: DeliveryRun = context["run"]
@@ -327,6 +317,4 @@ def route_sheet_pdf(request: HttpRequest, member: Member, run_id: int) -> HttpRe
     response["Content-Disposition"] = (
         f'attachment; filename="route-{run.pk}-{run.date.isoformat()}.pdf"'  # ASCII only
     )
-    # It may hold the exact addresses of the day: no copy in any cache, shared or the browser's.
-    response["Cache-Control"] = "private, no-store"
     return response

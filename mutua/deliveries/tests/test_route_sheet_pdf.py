@@ -1,17 +1,22 @@
-"""The route sheet as a PDF: the print view's sheet, under the same address rule as the page."""
+"""The route sheet as a PDF: the print view's sheet, under the same address rule as the page;
+and what the page, the print view and the PDF share."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from io import BytesIO
 
+import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import time_format
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from mutua.deliveries.models import DeliveryRun, PlannedVisit
+from mutua.deliveries.models import DeliveryRun, PlannedVisit, RunDriver
 from mutua.deliveries.tests.test_runs_web import ADDRESS, api_client, on, planned_run_for_ben
 from mutua.deliveries.views import _static_file
 from mutua.test import World, client_for
@@ -26,6 +31,10 @@ def pdf_url(run: DeliveryRun) -> str:
 
 def print_url(run: DeliveryRun) -> str:
     return reverse("deliveries:route_sheet_print", args=[run.pk])
+
+
+def sheet_url(run: DeliveryRun) -> str:
+    return reverse("deliveries:route_sheet", args=[run.pk])
 
 
 def pdf_of(client: Client, run: DeliveryRun) -> PdfReader:
@@ -63,8 +72,6 @@ def test_driver_on_the_day_downloads_the_sheet_with_the_stops_in_order_and_the_a
     assert response["Content-Disposition"] == (
         f'attachment; filename="route-{run.pk}-{run.date.isoformat()}.pdf"'
     )
-    # The exact address is in it: no cache, shared or the browser's, may keep a copy.
-    assert response["Cache-Control"] == "private, no-store"
     text = text_of(PdfReader(BytesIO(response.content)))
     assert "Route of Ben" in text
     assert ADDRESS in text
@@ -138,6 +145,57 @@ def test_pdf_draws_the_route_sketch_in_the_sheets_colours(world: World) -> None:
     operators = [operator for _, operator in operations]
     assert operators.count(b"S") == 1  # the route line
     assert operators.count(b"B") == 2  # one circle per stop, filled and stroked
+
+
+def test_pdf_logs_no_warning_about_css_it_cannot_use(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # SVG drawing rules in the site's stylesheet were "unknown properties" to WeasyPrint: nine
+    # warnings a PDF. The sketch now carries its own look.
+    run = planned_run_for_ben(world)
+    with caplog.at_level(logging.DEBUG, logger="weasyprint"), on(run.date, 7):
+        pdf_of(client_for(world.ben), run)
+    logged = [r for r in caplog.records if r.name.startswith("weasyprint")]
+    assert logged, "WeasyPrint logged nothing: is the logger still called 'weasyprint'?"
+    unknown = [r.getMessage() for r in logged if "unknown property" in r.getMessage()]
+    assert unknown == []
+    assert [r.getMessage() for r in logged if r.levelno >= logging.WARNING] == []
+
+
+def test_every_form_of_the_sheet_is_kept_out_of_caches(world: World) -> None:
+    run = planned_run_for_ben(world)
+    ben = client_for(world.ben)
+    with on(run.date, 7):
+        for url in (sheet_url(run), print_url(run), pdf_url(run)):
+            response = ben.get(url)
+            assert response.status_code == 200, url
+            # The exact address is in each: no cache, shared or the browser's, may keep a copy.
+            assert response["Cache-Control"] == "private, no-store", url
+
+
+def test_sheet_says_when_the_driver_is_back_without_a_double_period(world: World) -> None:
+    run = planned_run_for_ben(world)
+    returns_at = RunDriver.objects.get(run=run, member=world.ben).returns_at
+    assert returns_at is not None
+    ben = client_for(world.ben)
+    with on(run.date - timedelta(days=1), 20):
+        with translation.override("en"):
+            back = time_format(timezone.localtime(returns_at), "TIME_FORMAT")
+        assert back.endswith("."), back  # "8:13 a.m.": the case that printed "a.m.."
+        sentence = f"By {back} you are back at your start."
+        for url in (sheet_url(run), print_url(run)):
+            page = ben.get(url).content.decode()
+            assert sentence in page, url
+            assert f"{back}." not in page, url
+        assert sentence in text_of(pdf_of(ben, run))
+
+        ben.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+        with translation.override("es"):
+            vuelta = time_format(timezone.localtime(returns_at), "TIME_FORMAT")
+        oracion = f"Para las {vuelta} estarás de vuelta en tu punto de partida."
+        for url in (sheet_url(run), print_url(run)):
+            assert oracion in ben.get(url).content.decode(), url
+        assert oracion in text_of(pdf_of(ben, run))
 
 
 def test_route_sheet_page_and_print_view_link_to_the_pdf(world: World) -> None:
