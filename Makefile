@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(shell command -v $(PYTHON) || echo python3) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	@# Compile the route search once (Numba caches it beside the code), not during a plan.
+	$(PY) -c "from mutua.deliveries.fleet import compile_ahead; compile_ahead()"
 	touch $(STAMP)
 
 staticfiles: $(STAMP) $(wildcard mutua/static/*/*)

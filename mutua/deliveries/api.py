@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -362,8 +362,9 @@ def mark_run_done(request: HttpRequest, run_id: int) -> RunOut:
 
 
 @router.get("/runs/{run_id}/my-route", response={200: SheetOut, **ERRORS})
-def my_route(request: HttpRequest, run_id: int) -> SheetOut:
+def my_route(request: HttpRequest, run_id: int, response: HttpResponse) -> SheetOut:
     """My route sheet as a driver of this run; addresses only on the day of the run."""
+    response["Cache-Control"] = "private, no-store"  # it may carry addresses
     member = current_member(request)
     run = access.access_run(member, run_id)
     driver = access.my_drive(member, run)

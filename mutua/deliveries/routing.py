@@ -20,15 +20,17 @@ km, times in minutes since midnight of the run's day and `speed` in km per minut
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import multiprocessing
 import time
 import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
@@ -36,6 +38,8 @@ import pyvrp
 from numpy.typing import NDArray
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
+
+from mutua.deliveries import fleet
 
 Metric = Literal["euclidean", "haversine"]
 StopKind = Literal["delivery", "pickup"]
@@ -460,13 +464,12 @@ class _Fleet:
         )
 
 
-def _fleet(data: Any, available: list[int] | None = None, fixed_cost: int | None = None) -> _Fleet:
+def _fleet(data: Any, available: list[int] | None = None) -> _Fleet:
     types, kept = [], []
     for t, vt in enumerate(data.vehicle_types()):
         count = vt.num_available if available is None else available[t]
         if count > 0:
-            cost = vt.fixed_cost if fixed_cost is None else fixed_cost
-            types.append(vt.replace(num_available=count, fixed_cost=cost))
+            types.append(vt.replace(num_available=count))
             kept.append(t)
     return _Fleet(data.replace(vehicle_types=types), kept)
 
@@ -523,29 +526,14 @@ def _fleet_lower_bound(data: Any) -> int:
     return max(bound, len(clique))
 
 
-class _Deadline:
-    """Stop when the time is up or (optionally) once the best cost is below a threshold."""
-
-    def __init__(self, seconds: float, below: int | None = None) -> None:
-        self.end = time.perf_counter() + max(0.0, seconds)
-        self.below = below
-
-    def __call__(self, best_cost: float) -> bool:
-        if self.below is not None and best_cost < self.below:
-            return True
-        return time.perf_counter() >= self.end
-
-
-_INFEASIBLE_COST = np.iinfo(np.int64).max
-
 # How `solve()` shares its time (fractions of the whole limit). Measured on the 44 Solomon
 # instances at 30 s; see bench/routing.py.
-FIRST_SHARE = 0.15  # first plan, each vehicle costing more than any distance
-DISTANCE_SHARE = 0.30  # always left for distance once the fleet is settled
-ATTEMPT_SHARE = 0.05  # first budget of one attempt at a smaller fleet; grows after failures
-ATTEMPT_GROWTH = 1.5
-# Which route an attempt removes, in turn: the one with fewest stops, the lightest, a random one.
-DROP_ORDER = ("stops", "load", "random", "stops", "duration", "random")
+FIRST_SHARE = 0.10  # first plan, each vehicle costing more than any distance
+DISTANCE_SHARE = 0.25  # always left for distance once the fleet is settled
+WORKER_MARGIN = 0.3  # seconds a parallel worker keeps to send its plan back
+# Starting a worker process takes about a second; below this limit one search runs instead.
+PARALLEL_FROM = 5.0
+PATIENCE = 0.3  # the longest one attempt at a smaller fleet may take, in workers after the first
 
 
 def _run(data: Any, stop: Any, seed: int, initial: Any = None) -> Any:
@@ -568,17 +556,33 @@ def _search(data: Any, stop: Any, seed: int, initial: Any) -> Any:
     ).best
 
 
-def solve(problem: Problem, *, seconds: float, seed: int = 0) -> Plan:
+def solve(problem: Problem, *, seconds: float, seed: int = 0, workers: int = 1) -> Plan:
     """Plan routes with the fewest drivers, then the least total distance, within `seconds`.
 
     Three phases share the time: a first solve where each vehicle carries a fixed cost larger
-    than any distance; then route elimination (short attempts, each removing one route and
-    searching for a plan with one vehicle fewer); then distance minimisation with the smallest
-    fleet found, which always keeps a share of the time.
+    than any distance; then route minimisation by guided ejection search (`fleet.py`), which
+    deletes one route at a time and puts its stops back into the others; then distance
+    minimisation with the smallest fleet found, which always keeps a share of the time.
+
+    With `workers` > 1, that many searches run in parallel processes (seeds `seed`, `seed + 1`,
+    ...) and the best plan wins: fewest unplaced stops, then drivers, then distance. They are
+    not all alike: the first keeps trying for a smaller fleet until the distance share, the
+    others give up an attempt after `PATIENCE` of the time and spend the rest on distance,
+    which wins when the smaller fleet was never within reach. Worth it on a machine with spare
+    cores; a web request should keep the default. Limits under `PARALLEL_FROM` seconds run
+    one search, since starting the workers would eat most of the time.
     """
     if not seconds > 0:
         raise ProblemError("The time limit must be positive.")
+    if workers < 1:
+        raise ProblemError("At least one worker is needed.")
     validate(problem)
+    if workers > 1 and seconds >= PARALLEL_FROM:
+        return _solve_in_parallel(problem, seconds, seed, workers)
+    return _solve(problem, seconds, seed, patience=1.0)
+
+
+def _solve(problem: Problem, seconds: float, seed: int, patience: float) -> Plan:
     started = time.perf_counter()
     deadline = started + seconds
     dist, dur = problem.travel()
@@ -591,7 +595,7 @@ def solve(problem: Problem, *, seconds: float, seed: int = 0) -> Plan:
     data = model.data
     routes: Routes = []
     if data.num_clients:
-        routes = _optimise(model, deadline, seed, stats)
+        routes = _optimise(model, deadline, seed, patience, stats)
         served = {c for _, visits in routes for c in visits}
         for c in range(data.num_clients):
             if c not in served:
@@ -600,7 +604,46 @@ def solve(problem: Problem, *, seconds: float, seed: int = 0) -> Plan:
     return _plan(problem, model, routes, reasons, dist, dur, stats)
 
 
-def _optimise(model: _Model, deadline: float, seed: int, stats: dict[str, Any]) -> Routes:
+@dataclass(frozen=True)
+class _KnownTravel:
+    """Travel matrices computed once (a routing engine is asked once) and sent to workers."""
+
+    distances: FloatMatrix
+    durations: FloatMatrix
+
+    def __call__(
+        self, points: Sequence[Point]
+    ) -> tuple[Sequence[Sequence[float]], Sequence[Sequence[float]]]:
+        return self.distances.tolist(), self.durations.tolist()
+
+
+def _solve_in_parallel(problem: Problem, seconds: float, seed: int, workers: int) -> Plan:
+    # time.monotonic is one clock for every process here, so workers share the deadline.
+    deadline = time.monotonic() + seconds
+    known = dataclasses.replace(problem, matrix=_KnownTravel(*problem.travel()))
+    context = multiprocessing.get_context("spawn")  # no forked copies of native solver state
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [
+            pool.submit(_solve_by, known, deadline, seed + k, 1.0 if k == 0 else PATIENCE)
+            for k in range(workers)
+        ]
+        plans = [f.result() for f in futures]
+    best = min(plans, key=lambda p: (len(p.unplaced), p.vehicles, p.distance))
+    stats = dict(best.stats)
+    stats["workers"] = [(p.vehicles, round(p.distance, 4)) for p in plans]
+    stats["seconds"] = seconds - (deadline - time.monotonic())
+    return dataclasses.replace(best, stats=stats)
+
+
+def _solve_by(problem: Problem, deadline: float, seed: int, patience: float) -> Plan:
+    """One worker of `_solve_in_parallel`: the time left after starting, less time to report."""
+    left = deadline - time.monotonic() - WORKER_MARGIN
+    return _solve(problem, max(left, 0.05), seed, patience)
+
+
+def _optimise(
+    model: _Model, deadline: float, seed: int, patience: float, stats: dict[str, Any]
+) -> Routes:
     data = model.data
     total = deadline - time.perf_counter()
     phases: list[Any] = stats["phases"]
@@ -617,50 +660,13 @@ def _optimise(model: _Model, deadline: float, seed: int, stats: dict[str, Any]) 
     lower = _fleet_lower_bound(data)
     stats["lower_bound"] = lower
     until = deadline - DISTANCE_SHARE * total
-    best = _eliminate_routes(data, best, lower, until, total, seed, phases)
+    best = fleet.remove_routes(data, best, lower, until, patience * total, seed, phases)
 
     final = _fleet(data, _used(data, best))
     found = _run(final.data, MaxRuntime(max(0.0, left())), seed + 100, final.solution(best))
     phases.append(("distance", found.num_routes(), bool(found.is_feasible())))
     if found.is_feasible() and found.is_complete() and found.num_routes() <= len(best):
         return final.routes(found)
-    return best
-
-
-def _eliminate_routes(
-    data: Any, best: Routes, lower: int, until: float, total: float, seed: int, phases: list[Any]
-) -> Routes:
-    """Repeatedly drop one route and look for a plan that serves its stops with the others.
-
-    Each attempt is short and varies the route removed and the seed, so one unlucky start does
-    not burn the whole share; an attempt's budget grows after each failure in a row, because
-    the next vehicle is usually harder to save than the last. (Measured and not kept: low
-    starting penalties, and optional stops with prizes that grow for stops left out.)
-    """
-    rng = np.random.default_rng(seed)
-    failures = 0
-    attempt = 0
-    while len(best) > lower and time.perf_counter() < until:
-        attempt += 1
-        budget = min(until - time.perf_counter(), ATTEMPT_SHARE * total * ATTEMPT_GROWTH**failures)
-        drop = _route_to_drop(data, best, DROP_ORDER[(attempt - 1) % len(DROP_ORDER)], rng)
-        kept = best[:drop] + best[drop + 1 :]
-        available = _used(data, best)
-        available[best[drop][0]] -= 1
-        smaller = _fleet(data, available, fixed_cost=0)
-        found = _run(
-            smaller.data,
-            _Deadline(budget, below=_INFEASIBLE_COST),
-            seed + 1000 * attempt,
-            smaller.solution(kept),
-        )
-        success = bool(found.is_feasible() and found.is_complete())
-        phases.append(("fewer", len(best) - 1, success, round(budget, 2)))
-        if success:
-            best = smaller.routes(found)
-            failures = 0
-        else:
-            failures += 1
     return best
 
 
@@ -675,28 +681,6 @@ def _optional(client: Any, prize: int) -> Any:
         prize=prize,
         required=False,
     )
-
-
-def _route_to_drop(data: Any, routes: Routes, how: str, rng: np.random.Generator) -> int:
-    """Index of the route an elimination attempt removes."""
-    if how == "random":
-        return int(rng.integers(len(routes)))
-    clients = data.clients()
-    depots = data.num_depots
-    dur = data.duration_matrix(0)
-
-    def size(route: tuple[int, list[int]]) -> float:
-        vehicle_type, visits = route
-        if how == "load":
-            return float(sum(max(clients[c].delivery[0], clients[c].pickup[0]) for c in visits))
-        if how == "duration":
-            depot = data.vehicle_type(vehicle_type).start_depot
-            locations = [depot] + [depots + c for c in visits] + [depot]
-            travel = sum(int(dur[a, b]) for a, b in pairwise(locations))
-            return float(travel + sum(clients[c].service_duration for c in visits))
-        return float(len(visits))
-
-    return min(range(len(routes)), key=lambda i: (size(routes[i]), i))
 
 
 def _serve_most(model: _Model, seconds: float, seed: int, phases: list[Any]) -> Routes:

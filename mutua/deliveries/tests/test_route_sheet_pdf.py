@@ -213,6 +213,8 @@ def test_api_sheet_links_to_the_pdf(world: World) -> None:
     sheet = client.get(f"/api/runs/{run.pk}/my-route", headers=auth)
     assert sheet.status_code == 200
     assert sheet.json()["pdf_url"] == pdf_url(run)
+    # Like the pages, the API's sheet may carry addresses: never kept by a shared cache.
+    assert sheet["Cache-Control"] == "private, no-store"
 
 
 def test_pdf_reads_only_the_sites_static_files_from_disk() -> None:

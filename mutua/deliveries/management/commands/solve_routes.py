@@ -8,6 +8,7 @@ vehicles), the customers and reasons go to stderr and the exit code is 2, like o
 from __future__ import annotations
 
 import json
+import os
 from argparse import ArgumentParser
 from typing import Any
 
@@ -24,11 +25,19 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=10.0, help="time limit (default 10)")
         parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=len(os.sched_getaffinity(0)),
+            help="parallel searches, the best plan wins (default: this machine's cores)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         seconds: float = options["seconds"]
         if not seconds > 0:
             raise CommandError("--seconds must be positive.", returncode=2)
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1.", returncode=2)
         try:
             instance = read_solomon(options["file"])
         except OSError as e:
@@ -36,7 +45,12 @@ class Command(BaseCommand):
         except (SolomonFormatError, UnicodeDecodeError) as e:
             raise CommandError(f"Not a Solomon instance: {e}", returncode=2) from e
         try:
-            plan = solve(instance.problem(), seconds=seconds, seed=options["seed"])
+            plan = solve(
+                instance.problem(),
+                seconds=seconds,
+                seed=options["seed"],
+                workers=options["workers"],
+            )
         except ProblemError as e:
             raise CommandError(str(e), returncode=2) from e
         if plan.unplaced:
