@@ -130,6 +130,16 @@ def refresh(data: Any, state: Any, r: int) -> None:
 
 
 @compiled
+def _between(data: Any, state: Any, r: int, first: int, last: int, c: int) -> Segment:
+    """Route r's locations up to `first`, then stop c, then those from `last` on."""
+    travel, segments = data[0], data[1]
+    nodes, before, after = state[0], state[3], state[4]
+    a, b = nodes[r, first], nodes[r, last]
+    head = join(_row(before, r, first), _node(segments, c), travel[a, c])
+    return join(head, _row(after, r, last), travel[c, b])
+
+
+@compiled
 def _insert_at(data: Any, state: Any, r: int, i: int, stop: int) -> None:
     """Put `stop` right after position i of route r."""
     nodes, size = state[0], state[1]
@@ -143,9 +153,8 @@ def _insert_at(data: Any, state: Any, r: int, i: int, stop: int) -> None:
 @compiled
 def insert_anywhere(data: Any, state: Any, stop: int) -> bool:
     """Insert `stop` at a random feasible place (reservoir sampling); False if there is none."""
-    travel, segments, capacity = data[0], data[1], data[4]
-    nodes, size, kind, before, after = state[:5]
-    counts = state[9]
+    segments, capacity = data[1], data[4]
+    size, kind, before, counts = state[1], state[2], state[3], state[9]
     seg = _node(segments, stop)
     found, chosen_r, chosen_i = 0, -1, -1
     for r in range(counts[ROUTES]):
@@ -154,13 +163,7 @@ def insert_anywhere(data: Any, state: Any, stop: int) -> bool:
         if total[4] + seg[4] > cap or total[5] + seg[5] > cap:
             continue
         for i in range(size[r] - 1):
-            a, b = nodes[r, i], nodes[r, i + 1]
-            s = join(
-                join(_row(before, r, i), seg, travel[a, stop]),
-                _row(after, r, i + 1),
-                travel[stop, b],
-            )
-            if _fits(s, cap):
+            if _fits(_between(data, state, r, i, i + 1, stop), cap):
                 found += 1
                 if np.random.randint(found) == 0:
                     chosen_r, chosen_i = r, i
@@ -211,7 +214,7 @@ def _moves(
     data: Any, state: Any, ru: int, i: int, rv: int, j: int, move: int
 ) -> tuple[Segment, Segment, bool]:
     """The two routes' segments after a move between stop u (ru, i) and v (rv, j)."""
-    travel, segments, kinds = data[0], data[1], state[2]
+    travel, kinds = data[0], state[2]
     nodes, size, before, after = state[0], state[1], state[3], state[4]
     u, v = nodes[ru, i], nodes[rv, j]
     nu, nv = size[ru], size[rv]
@@ -224,24 +227,10 @@ def _moves(
             _row(after, ru, i + 1),
             travel[nodes[ru, i - 1], nodes[ru, i + 1]],
         )
-        b = join(
-            join(_row(before, rv, j), _node(segments, u), travel[v, u]),
-            _row(after, rv, j + 1),
-            travel[u, nodes[rv, j + 1]],
-        )
-        return a, b, True
+        return a, _between(data, state, rv, j, j + 1, u), True
     if move == 1:
-        a = join(
-            join(_row(before, ru, i - 1), _node(segments, v), travel[nodes[ru, i - 1], v]),
-            _row(after, ru, i + 1),
-            travel[v, nodes[ru, i + 1]],
-        )
-        b = join(
-            join(_row(before, rv, j - 1), _node(segments, u), travel[nodes[rv, j - 1], u]),
-            _row(after, rv, j + 1),
-            travel[u, nodes[rv, j + 1]],
-        )
-        return a, b, True
+        a = _between(data, state, ru, i - 1, i + 1, v)
+        return a, _between(data, state, rv, j - 1, j + 1, u), True
     if kinds[ru] != kinds[rv]:  # tails end at the vehicle's own depot
         return empty, empty, False
     if move == 2:
@@ -330,20 +319,13 @@ def squeeze(
 
     Restores the plan and returns False when the repair gets stuck first.
     """
-    travel, segments, capacity = data[0], data[1], data[4]
+    capacity = data[4]
     nodes, size, kind, before, after, route_of, position = state[:7]
     counts = state[9]
-    seg = _node(segments, stop)
     best, chosen_r, chosen_i = np.inf, -1, -1
     for r in range(counts[ROUTES]):
         for i in range(size[r] - 1):
-            a, b = nodes[r, i], nodes[r, i + 1]
-            s = join(
-                join(_row(before, r, i), seg, travel[a, stop]),
-                _row(after, r, i + 1),
-                travel[stop, b],
-            )
-            p = _penalty(s, capacity[kind[r]], load_weight)
+            p = _penalty(_between(data, state, r, i, i + 1, stop), capacity[kind[r]], load_weight)
             if p < best:
                 best, chosen_r, chosen_i = p, r, i
     if chosen_r < 0:
