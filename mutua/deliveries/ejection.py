@@ -320,7 +320,7 @@ def squeeze(
     Restores the plan and returns False when the repair gets stuck first.
     """
     capacity = data[4]
-    nodes, size, kind, before, after, route_of, position = state[:7]
+    size, kind, before = state[1], state[2], state[3]
     counts = state[9]
     best, chosen_r, chosen_i = np.inf, -1, -1
     for r in range(counts[ROUTES]):
@@ -330,13 +330,7 @@ def squeeze(
                 best, chosen_r, chosen_i = p, r, i
     if chosen_r < 0:
         return False
-    saved_nodes, saved_size, _, saved_before, saved_after, saved_route, saved_position = saved
-    saved_nodes[:] = nodes
-    saved_size[:] = size
-    saved_before[:] = before
-    saved_after[:] = after
-    saved_route[:] = route_of
-    saved_position[:] = position
+    _copy_plan(saved, state)
     _insert_at(data, state, chosen_r, chosen_i, stop)
     broken = np.empty(counts[ROUTES], dtype=np.int64)
     for _ in range(steps):
@@ -349,13 +343,19 @@ def squeeze(
             return True
         if not _repair(data, state, broken[np.random.randint(m)], load_weight, scratch):
             break
-    nodes[:] = saved_nodes
-    size[:] = saved_size
-    before[:] = saved_before
-    after[:] = saved_after
-    route_of[:] = saved_route
-    position[:] = saved_position
+    _copy_plan(state, saved)
     return False
+
+
+@compiled
+def _copy_plan(target: Any, source: Any) -> None:
+    """Copy the routes, their segments and where each stop is (the vehicle types never change)."""
+    target[0][:] = source[0]
+    target[1][:] = source[1]
+    target[3][:] = source[3]
+    target[4][:] = source[4]
+    target[5][:] = source[5]
+    target[6][:] = source[6]
 
 
 @compiled
