@@ -290,8 +290,8 @@ def _html_to_pdf(html: str, *, base_url: str) -> bytes:
     back into the site nor reach out to the web."""
     # Imported here, not at the top: WeasyPrint loads Pango when imported (about a second), and a
     # machine without Pango should lose this download only, not every page.
-    from weasyprint import HTML  # type: ignore[import-untyped]
-    from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticFilesOnly(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
