@@ -79,8 +79,9 @@ def test_driver_on_the_day_downloads_the_sheet_with_the_stops_in_order_and_the_a
     positions = [text.index(label) for label in labels]
     assert positions == sorted(positions), text
     assert "1." in text and "2." in text  # the numbered list of stops
-    # The screen-only links are not printed.
+    # The screen-only links are not printed, nor any template source.
     assert "Download PDF" not in text and "Back to the route sheet" not in text
+    assert "{#" not in text and "shows_addresses" not in text
 
 
 def test_driver_before_or_after_the_day_gets_the_sheet_without_the_address(world: World) -> None:
